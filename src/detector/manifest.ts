@@ -60,7 +60,7 @@ export function loadManifest(modelDir: string): LoadedManifest {
     });
   }
   const manifest = parseManifest(path);
-  if (!(manifest.graph in manifest.files)) {
+  if (!Object.hasOwn(manifest.files, manifest.graph)) {
     throw new AgentError('MODEL_MANIFEST_INVALID', `${path}: graph file "${manifest.graph}" is not listed in files`);
   }
   for (const [file, expected] of Object.entries(manifest.files)) verifyFile(dir, file, expected);

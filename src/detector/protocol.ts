@@ -24,4 +24,4 @@ export type ToWorker = DetectRequest | { readonly type: 'close' };
 export type FromWorker =
   | { readonly type: 'ready'; readonly info: ModelInfo; readonly note: string }
   | { readonly type: 'result'; readonly id: number; readonly detections: Detection[][]; readonly ms: number }
-  | { readonly type: 'error'; readonly id: number | null; readonly code: ErrorCode; readonly message: string };
+  | { readonly type: 'error'; readonly id: number | null; readonly code: ErrorCode; readonly message: string; readonly hint?: string };

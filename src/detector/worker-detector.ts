@@ -83,7 +83,7 @@ export class WorkerDetector implements Detector {
       this.busyMs += msg.ms;
       p.resolve(msg.detections);
     } else {
-      p.reject(new AgentError(msg.code, msg.message));
+      p.reject(new AgentError(msg.code, msg.message, msg.hint ? { hint: msg.hint } : {}));
     }
   }
 
@@ -111,7 +111,7 @@ function waitReady(worker: Worker, timeoutMs: number): Promise<{ info: ModelInfo
       } else if (msg.type === 'error' && msg.id === null) {
         done();
         void worker.terminate();
-        reject(new AgentError(msg.code, msg.message));
+        reject(new AgentError(msg.code, msg.message, msg.hint ? { hint: msg.hint } : {}));
       }
     };
     const onError = (e: Error): void => {

@@ -17,7 +17,7 @@ function send(msg: FromWorker): void {
 }
 
 function fail(id: number | null, e: unknown): void {
-  if (isAgentError(e)) send({ type: 'error', id, code: e.code, message: e.message });
+  if (isAgentError(e)) send({ type: 'error', id, code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) });
   else send({ type: 'error', id, code: 'DETECTOR_FAILED', message: (e as Error)?.stack ?? String(e) });
 }
 

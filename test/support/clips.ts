@@ -110,7 +110,10 @@ let stamp: Promise<string> | undefined;
 /** The generator stamp, computed once per process (the modules cannot change under a running process). */
 function currentStamp(): Promise<string> {
   const footage = requireFootage();
-  stamp ??= generatorStamp(HERE, footage);
+  stamp ??= generatorStamp(HERE, footage).catch((e: unknown) => {
+    stamp = undefined;
+    throw e;
+  });
   return stamp;
 }
 
@@ -142,7 +145,7 @@ function loadAssets(): Promise<SceneAssets> {
     bus: memo<RgbaImage>(() => busSprite(FOOTAGE_DIR)),
     cat: memo<RgbaImage>(() => catSprite(FOOTAGE_DIR)),
   }));
-  assets.catch(() => (assets = undefined));
+  void assets.catch(() => (assets = undefined));
   return assets;
 }
 
