@@ -9,23 +9,50 @@ export interface ChangeStats {
   changed: number;
   /** Of those, pixels brighter than the background. */
   brighter: number;
+  /** First and last small rows holding a changed pixel (-1 when none), so later passes can skip still rows. */
+  firstRow: number;
+  lastRow: number;
 }
 
 /**
- * Marks in `out` (0/1) the watched pixels differing from `background` by
- * more than `threshold` luma levels, and fills `stats`.
+ * Marks in `out` (0/1) the watched pixels of a `w`-wide image differing from
+ * `background` by more than `threshold` luma levels, and fills `stats`.
  */
 export function changeMask(
   frame: Float32Array,
   background: Float32Array,
   excluded: Uint8Array,
   threshold: number,
+  w: number,
+  out: Uint8Array,
+  stats: ChangeStats,
+): void {
+  stats.changed = 0;
+  stats.brighter = 0;
+  stats.firstRow = -1;
+  stats.lastRow = -1;
+  for (let row = 0, y = 0; row < frame.length; row += w, y++) {
+    const before = stats.changed;
+    changeRow(frame, background, excluded, threshold, row, row + w, out, stats);
+    if (stats.changed === before) continue;
+    if (stats.firstRow < 0) stats.firstRow = y;
+    stats.lastRow = y;
+  }
+}
+
+function changeRow(
+  frame: Float32Array,
+  background: Float32Array,
+  excluded: Uint8Array,
+  threshold: number,
+  from: number,
+  to: number,
   out: Uint8Array,
   stats: ChangeStats,
 ): void {
   let changed = 0;
   let brighter = 0;
-  for (let i = 0; i < frame.length; i++) {
+  for (let i = from; i < to; i++) {
     const d = frame[i]! - background[i]!;
     const hit = excluded[i] === 0 && (d > threshold || d < -threshold);
     out[i] = hit ? 1 : 0;
@@ -33,8 +60,8 @@ export function changeMask(
     changed++;
     if (d > 0) brighter++;
   }
-  stats.changed = changed;
-  stats.brighter = brighter;
+  stats.changed += changed;
+  stats.brighter += brighter;
 }
 
 /** Share of changed pixels that moved in the majority direction, above which a step counts as lighting. */

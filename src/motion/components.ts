@@ -3,6 +3,7 @@
  * Iterative flood fill over a preallocated stack: a frame-sized blob would
  * overflow the JS call stack with recursion.
  */
+import type { RowRange } from './grid.js';
 
 /** A box on the small grid, inclusive pixel bounds. */
 export interface SmallBox {
@@ -26,7 +27,8 @@ export class ComponentScratch {
 }
 
 /**
- * 8-connected components of `dilated`. Each box's area counts the pixels set
+ * 8-connected components of `dilated`, whose set pixels all lie in rows
+ * `rows[0]..rows[1]` (inclusive). Each box's area counts the pixels set
  * in `changed` (before dilation), because two dilations turn any single noisy
  * pixel into a 5x5 blob, which would make a minimum area useless; the extent
  * is taken after dilation so a box carries the margin the detector needs
@@ -37,12 +39,15 @@ export function findComponents(
   changed: Uint8Array,
   w: number,
   h: number,
+  rows: RowRange,
   scratch: ComponentScratch,
 ): SmallBox[] {
   const { visited } = scratch;
-  visited.fill(0);
+  const from = rows[0] * w;
+  const to = (rows[1] + 1) * w;
+  visited.fill(0, from, to);
   const boxes: SmallBox[] = [];
-  for (let i = 0; i < w * h; i++) {
+  for (let i = from; i < to; i++) {
     if (dilated[i] === 0 || visited[i] !== 0) continue;
     boxes.push(floodFill(i, dilated, changed, w, h, scratch));
   }

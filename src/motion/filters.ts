@@ -1,3 +1,5 @@
+import type { RowRange } from './grid.js';
+
 /**
  * Small-image filters of the motion stage: box blur of the luma and binary
  * dilation of the changed mask. Both are separable 3x3 passes with the border
@@ -30,17 +32,22 @@ function sumRow3(src: Float32Array, dst: Float32Array, row: number, w: number): 
 }
 
 /**
- * `iterations` 3x3 dilations of a 0/1 mask in place. Dilation joins the
- * fragments one moving object leaves (limbs, a car's windows and body) into
- * one component, so the detector gets one region instead of several.
+ * `iterations` 3x3 dilations of a 0/1 mask in place, over rows
+ * `rows[0]..rows[1]` only: the caller guarantees every other row is clear
+ * and stays clear (the range covers the set rows grown by `iterations`).
+ * Reading a clamped neighbour row at the range edge is then exact, since
+ * OR-ing a row with itself adds nothing. Dilation joins the fragments one
+ * moving object leaves (limbs, a car's windows and body) into one
+ * component, so the detector gets one region instead of several.
  */
-export function dilate3(mask: Uint8Array, tmp: Uint8Array, w: number, h: number, iterations: number): void {
+export function dilate3(mask: Uint8Array, tmp: Uint8Array, w: number, rows: RowRange, iterations: number): void {
+  const [first, last] = rows;
   for (let it = 0; it < iterations; it++) {
-    for (let y = 0; y < h; y++) orRow3(mask, tmp, y * w, w);
-    for (let y = 0; y < h; y++) {
-      const up = (y > 0 ? y - 1 : y) * w;
+    for (let y = first; y <= last; y++) orRow3(mask, tmp, y * w, w);
+    for (let y = first; y <= last; y++) {
+      const up = (y > first ? y - 1 : y) * w;
       const row = y * w;
-      const down = (y < h - 1 ? y + 1 : y) * w;
+      const down = (y < last ? y + 1 : y) * w;
       for (let x = 0; x < w; x++) mask[row + x] = tmp[up + x]! | tmp[row + x]! | tmp[down + x]!;
     }
   }

@@ -16,6 +16,9 @@ export interface Grid {
   readonly rowStart: Int32Array;
 }
 
+/** Inclusive range of small-image rows [first, last]. */
+export type RowRange = readonly [number, number];
+
 /** Bins of `size` pixels spread evenly over `count` bins. */
 function binStarts(size: number, count: number): Int32Array {
   const starts = new Int32Array(count + 1);

@@ -4,7 +4,7 @@ import { changeMask, isLightChange, updateBackground, type ChangeStats } from '.
 import { ComponentScratch, findComponents, mergeTouching, type SmallBox } from './components.js';
 import { LumaDownscaler } from './downscale.js';
 import { boxBlur3, dilate3 } from './filters.js';
-import { makeGrid, type Grid } from './grid.js';
+import { makeGrid, type Grid, type RowRange } from './grid.js';
 import { rasteriseMasks } from './mask.js';
 import { resolveMotionOptions, type MotionOptions } from './options.js';
 
@@ -15,6 +15,9 @@ export { DEFAULT_MOTION_OPTIONS, type MotionOptions } from './options.js';
  * where to look, following Frigate's chain: downscale to luma, blur, compare
  * with a running-average background, threshold, mask, dilate, connected
  * components, boxes. All buffers are allocated here once per camera.
+ *
+ * The background learns everywhere, moving regions included, as Frigate's
+ * does (see `updateBackground`): simple, and a stopped object fades out.
  */
 export class MotionDetector {
   private readonly opts: Required<MotionOptions>;
@@ -30,7 +33,7 @@ export class MotionDetector {
   private readonly dilated: Uint8Array;
   private readonly dilateTmp: Uint8Array;
   private readonly scratch: ComponentScratch;
-  private readonly stats: ChangeStats = { changed: 0, brighter: 0 };
+  private readonly stats: ChangeStats = { changed: 0, brighter: 0, firstRow: -1, lastRow: -1 };
   private hasBackground = false;
   /** Calibrating frames still to come after the current one. */
   private calibrationLeft = 0;
@@ -67,7 +70,7 @@ export class MotionDetector {
     this.downscaler.run(frame.rgb, this.small);
     boxBlur3(this.small, this.blurTmp, w, h);
     if (!this.hasBackground) return this.startCalibration(0, false);
-    changeMask(this.small, this.background, this.excluded, this.opts.threshold, this.changed, this.stats);
+    changeMask(this.small, this.background, this.excluded, this.opts.threshold, w, this.changed, this.stats);
     const fraction = this.watched === 0 ? 0 : this.stats.changed / this.watched;
     if (this.calibrationLeft > 0) return this.calibrate(fraction);
     if (this.isLightChange()) return this.startCalibration(fraction, true);
@@ -108,13 +111,20 @@ export class MotionDetector {
     return { boxes: [], changedFraction: fraction, calibrating: true, lightChange: false };
   }
 
-  /** Dilated components, merged, filtered by area, in frame pixels, largest first. */
+  /**
+   * Dilated components, merged, filtered by area, in frame pixels, largest
+   * first. Dilation and labelling only visit the rows motion can reach,
+   * which in a typical frame is a small band of the image.
+   */
   private findBoxes(): Box[] {
     const { width: w, height: h } = this.grid;
-    if (this.stats.changed === 0) return [];
+    const { changed, firstRow, lastRow } = this.stats;
+    if (changed === 0) return [];
+    const grow = this.opts.dilateIterations;
+    const rows: RowRange = [Math.max(0, firstRow - grow), Math.min(h - 1, lastRow + grow)];
     this.dilated.set(this.changed);
-    dilate3(this.dilated, this.dilateTmp, w, h, this.opts.dilateIterations);
-    const components = mergeTouching(findComponents(this.dilated, this.changed, w, h, this.scratch));
+    dilate3(this.dilated, this.dilateTmp, w, rows, grow);
+    const components = mergeTouching(findComponents(this.dilated, this.changed, w, h, rows, this.scratch));
     return components
       .filter((c) => c.area >= this.opts.minArea)
       .map((c) => this.toFrameBox(c))

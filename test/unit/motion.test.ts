@@ -91,18 +91,21 @@ function calibrated(scene: Scene, options?: MotionOptions, masks?: readonly Poly
 const dark = (x: number, y: number, w = 40, h = 80): Block => ({ x, y, w, h, grey: 20 });
 
 /**
- * The box covers the block up to one small pixel of rounding on each side,
- * and reaches at most blur (1) + dilation (2) + rounding (1) small pixels beyond it.
+ * The box reaches beyond the block by the dilation (2 small pixels), give or
+ * take one small pixel of rounding, plus at most one more for the blur.
  */
 function assertBoxFits(box: Box, b: Block, label = ''): void {
-  const inner = BIN;
-  const outer = (1 + DEFAULT_MOTION_OPTIONS.dilateIterations + 1) * BIN;
-  const [x1, y1, x2, y2] = box;
-  const msg = `${label} box ${box.join(',')} vs block ${b.x},${b.y},${b.x + b.w},${b.y + b.h}`;
-  assert.ok(x1 <= b.x + inner && x1 >= b.x - outer, `left edge: ${msg}`);
-  assert.ok(y1 <= b.y + inner && y1 >= b.y - outer, `top edge: ${msg}`);
-  assert.ok(x2 >= b.x + b.w - inner && x2 <= b.x + b.w + outer, `right edge: ${msg}`);
-  assert.ok(y2 >= b.y + b.h - inner && y2 <= b.y + b.h + outer, `bottom edge: ${msg}`);
+  const grow = DEFAULT_MOTION_OPTIONS.dilateIterations * BIN;
+  const least = grow - (BIN - 1);
+  const most = grow + 2 * BIN;
+  const margins = [b.x - box[0], b.y - box[1], box[2] - (b.x + b.w), box[3] - (b.y + b.h)];
+  const msg = `${label} box ${box.join(',')} vs block ${b.x},${b.y},${b.x + b.w},${b.y + b.h}: margins ${margins.join(',')}`;
+  // At the frame edge the box is clamped, so the margin is at most the room there was.
+  const room = [b.x, b.y, W - (b.x + b.w), H - (b.y + b.h)];
+  margins.forEach((m, i) => {
+    const lower = Math.min(least, room[i]!);
+    assert.ok(m >= lower && m <= most, `edge ${i}: ${msg}`);
+  });
 }
 
 function assertQuiet(r: MotionResult, label: string): void {
@@ -145,6 +148,16 @@ test('a moving 40x80 block gives one box around it on every frame', () => {
     assertBoxFits(r.boxes[0]!, block, `frame ${i}`);
     assert.ok(r.changedFraction > 0.005 && r.changedFraction < 0.05, `changedFraction ${r.changedFraction}`);
   }
+});
+
+test('a block in the corner of the frame gives a box clamped to the frame', () => {
+  const scene = new Scene(15);
+  const detector = calibrated(scene);
+  const corner = dark(W - 40, H - 80);
+  const r = detector.detect(scene.frame([corner]));
+  assert.equal(r.boxes.length, 1, JSON.stringify(r.boxes));
+  assert.deepEqual(r.boxes[0]!.slice(2), [W, H]);
+  assertBoxFits(r.boxes[0]!, corner);
 });
 
 test('two separated blocks give two boxes, largest first', () => {
