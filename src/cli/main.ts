@@ -28,7 +28,7 @@ interface AnalyzeFlags {
 }
 
 async function runAnalyze(input: string | undefined, flags: AnalyzeFlags): Promise<void> {
-  const config = flags.config ? loadConfigFile(flags.config) : defaultConfig();
+  const config = flags.config ? loadConfigFile(flags.config, process.env) : defaultConfig(process.env);
   const camera = flags.camera ? config.cameras.find((c) => c.name === flags.camera) : config.cameras[0];
   const source = input ?? camera?.input ?? demoInput();
   const logger = createLogger(flags.verbose ? 'debug' : process.env.LOG_LEVEL ?? 'warn');

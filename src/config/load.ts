@@ -7,19 +7,23 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AgentError } from '../core/errors.js';
+import { applyOverrides, envOverrides } from './env.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 /** Validate an already-parsed object; `source` names it in errors. */
-export function parseConfig(raw: unknown, source: string): Config {
-  const result = ConfigSchema.safeParse(raw ?? {});
-  if (!result.success) throw invalid(source, result.error.issues);
+export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = {}): Config {
+  const overrides = envOverrides(env);
+  const withEnv = overrides.length > 0 ? applyOverrides(raw, overrides) : raw;
+  const from = overrides.length > 0 ? `${source} (with ${overrides.map((o) => o.variable).join(', ')})` : source;
+  const result = ConfigSchema.safeParse(withEnv ?? {});
+  if (!result.success) throw invalid(from, result.error.issues);
   const config = result.data;
   const problems = crossCheck(config);
   if (problems.length > 0) throw new AgentError('CONFIG_INVALID', `${source}: ${problems.join('; ')}`);
   return deepFreeze(config);
 }
 
-export function loadConfigFile(path: string): Config {
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = {}): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -36,12 +40,12 @@ export function loadConfigFile(path: string): Config {
     const at = where ? `:${where.line}:${where.col}` : '';
     throw new AgentError('CONFIG_INVALID', `${path}${at}: not valid YAML: ${first.message.split('\n')[0]}`);
   }
-  return parseConfig(doc.toJS(), path);
+  return parseConfig(doc.toJS(), path, env);
 }
 
-/** The built-in defaults, as used when no config file is given. */
-export function defaultConfig(): Config {
-  return parseConfig({}, 'built-in defaults');
+/** The built-in defaults, as used when no config file is given (environment overrides still apply). */
+export function defaultConfig(env: NodeJS.ProcessEnv = {}): Config {
+  return parseConfig({}, 'built-in defaults', env);
 }
 
 function invalid(source: string, issues: readonly z.core.$ZodIssue[]): AgentError {
@@ -75,6 +79,11 @@ function crossCheck(config: Config): string[] {
       problems.push(`confirm.filters.${label}: not a category of confirm.labels (${Object.keys(config.confirm.labels).join(', ')})`);
     }
   }
+  const m = config.mqtt;
+  if (m.password !== undefined && m.passwordFile !== undefined) problems.push('mqtt: give password or passwordFile, not both');
+  if ((m.cert === undefined) !== (m.key === undefined)) problems.push('mqtt: cert and key go together (mutual TLS)');
+  if (m.reconnectInitialS > m.reconnectMaxS) problems.push('mqtt.reconnectInitialS must not exceed reconnectMaxS');
+  if (config.supervisor.backoffInitialS > config.supervisor.backoffMaxS) problems.push('supervisor.backoffInitialS must not exceed backoffMaxS');
   return problems;
 }
 

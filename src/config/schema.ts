@@ -53,6 +53,10 @@ export const CameraSchema = z.strictObject({
   zones: z.array(ZoneSchema).default([]),
   /** Zones an object must enter before it can become an event; empty = anywhere. */
   requiredZones: z.array(z.string()).default([]),
+  /** RTSP lower transport; TCP survives lossy Wi-Fi without smeared frames. */
+  rtspTransport: z.enum(['tcp', 'udp']).default('tcp'),
+  /** A live camera that delivers no frame for this long is restarted, seconds. */
+  stallTimeoutS: z.number().min(1).max(600).default(10),
 });
 
 export const MotionSchema = z.strictObject({
@@ -136,6 +140,57 @@ export const ConfirmSchema = z.strictObject({
   lightChangeSuspectS: z.number().min(0).max(60).default(2),
 });
 
+export const SupervisorSchema = z.strictObject({
+  /** First restart delay after a camera fails, seconds; doubles per failure. */
+  backoffInitialS: z.number().min(0.05).max(60).default(1),
+  /** Largest restart delay, seconds. */
+  backoffMaxS: z.number().min(0.1).max(3600).default(30),
+  /** Random spread of each delay, fraction (0.2 = ±20 %): cameras that fail together do not retry together. */
+  jitter: z.number().min(0).max(1).default(0.2),
+  /** A run that lasted this long resets the backoff, seconds. */
+  healthyAfterS: z.number().min(1).max(3600).default(30),
+});
+
+export const MqttSchema = z.strictObject({
+  /** mqtt://, mqtts://, ws:// or wss:// URL of the broker; absent = local only (no cloud). */
+  url: z.string().regex(/^(mqtts?|wss?):\/\/.+/, 'an mqtt://, mqtts://, ws:// or wss:// URL').optional(),
+  /** 5 = MQTT 5 (default), 4 = MQTT 3.1.1. */
+  protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5),
+  /** Default: edge-agent-<device id>. */
+  clientId: z.string().min(1).max(128).optional(),
+  username: z.string().optional(),
+  /** Prefer passwordFile: a secret in the config file is easy to leak. */
+  password: z.string().optional(),
+  /** File holding the password (first line); read at start. */
+  passwordFile: z.string().optional(),
+  /** PEM files for TLS: the broker's CA, and a client certificate + key for mutual TLS. */
+  ca: z.string().optional(),
+  cert: z.string().optional(),
+  key: z.string().optional(),
+  /** Refuse brokers whose certificate does not verify; false only for lab setups. */
+  rejectUnauthorized: z.boolean().default(true),
+  /** Topics start with `<topicPrefix>/<device id>/`. */
+  topicPrefix: z.string().regex(/^[^#+]+$/, 'no MQTT wildcards').default('edge-agent'),
+  keepaliveS: z.number().int().min(5).max(3600).default(30),
+  /** Reconnect delay after a failure, seconds: doubles up to reconnectMaxS, with jitter. */
+  reconnectInitialS: z.number().min(0.1).max(600).default(1),
+  reconnectMaxS: z.number().min(0.1).max(3600).default(60),
+  reconnectJitter: z.number().min(0).max(1).default(0.3),
+  /** Interval of the stats message, seconds. */
+  statsIntervalS: z.number().min(1).max(86400).default(60),
+  /** Also publish each event's snapshot JPEG on its own topic. */
+  snapshots: z.boolean().default(true),
+});
+
+export const OutboxSchema = z.strictObject({
+  /** Most undelivered events kept while the broker is away; past it the oldest are dropped (counted, logged). */
+  maxEvents: z.number().int().min(1).max(10_000_000).default(10_000),
+  /** Events published per second while draining a backlog (the broker and uplink are shared). */
+  drainPerSecond: z.number().min(0.1).max(10_000).default(20),
+  /** Publishes awaiting PUBACK at once. */
+  inflight: z.number().int().min(1).max(1000).default(10),
+});
+
 export const StorageSchema = z.strictObject({
   /** SQLite database of events. */
   db: z.string().default('.cache/edge-agent/events.db'),
@@ -143,14 +198,23 @@ export const StorageSchema = z.strictObject({
   snapshots: z.string().default('.cache/edge-agent/snapshots'),
 });
 
+export const DeviceSchema = z.strictObject({
+  /** Identifies this gateway in topics and events; default: the host name. */
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . or -, at most 64').optional(),
+});
+
 export const ConfigSchema = z.strictObject({
-  cameras: z.array(CameraSchema).min(1).default([{ name: 'default', detect: { fps: 5 }, masks: [], zones: [], requiredZones: [] }]),
+  device: DeviceSchema.prefault({}),
+  cameras: z.array(CameraSchema).min(1).default([{ name: 'default', detect: { fps: 5 }, masks: [], zones: [], requiredZones: [], rtspTransport: 'tcp', stallTimeoutS: 10 }]),
   motion: MotionSchema.prefault({}),
   detector: DetectorSchema.prefault({}),
   regions: RegionsSchema.prefault({}),
   tracker: TrackerSchema.prefault({}),
   confirm: ConfirmSchema.prefault({}),
   storage: StorageSchema.prefault({}),
+  supervisor: SupervisorSchema.prefault({}),
+  mqtt: MqttSchema.prefault({}),
+  outbox: OutboxSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -162,3 +226,6 @@ export type DetectorConfig = z.infer<typeof DetectorSchema>;
 export type MotionConfig = z.infer<typeof MotionSchema>;
 export type ObjectFilter = z.infer<typeof ObjectFilterSchema>;
 export type Zone = z.infer<typeof ZoneSchema>;
+export type MqttConfig = z.infer<typeof MqttSchema>;
+export type OutboxConfig = z.infer<typeof OutboxSchema>;
+export type SupervisorConfig = z.infer<typeof SupervisorSchema>;

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'MODEL_CHECKSUM_MISMATCH'
   | 'MODEL_LOAD_FAILED'
   | 'DETECTOR_FAILED'
+  | 'DETECTOR_BUSY'
   | 'STORE_FAILED';
 
 export class AgentError extends Error {

@@ -5,6 +5,7 @@
  * and no clock: time is the frame's own timestamp.
  */
 import type { CameraConfig, Config } from '../config/schema.js';
+import { isAgentError } from '../core/errors.js';
 import type { Box, Detection, Frame, MotionResult } from '../core/types.js';
 import type { Detector } from '../detector/detector.js';
 import { ConfirmationPolicy, OTHER, type RecentEvent, type Verdict } from '../confirm/policy.js';
@@ -53,6 +54,8 @@ export interface PipelineStats {
   lightChanges: number;
   tracks: number;
   events: number;
+  /** Frames whose detection the shared detector shed under overload. */
+  shed: number;
 }
 
 export class CameraPipeline {
@@ -62,7 +65,7 @@ export class CameraPipeline {
   private readonly confirmed = new Map<number, Verdict>();
   private readonly recent: RecentEvent[] = [];
   private readonly snapshots: SnapshotKeeper;
-  private readonly statsNow: PipelineStats = { frames: 0, framesWithMotion: 0, detectorCalls: 0, regions: 0, lightChanges: 0, tracks: 0, events: 0 };
+  private readonly statsNow: PipelineStats = { frames: 0, framesWithMotion: 0, detectorCalls: 0, regions: 0, lightChanges: 0, tracks: 0, events: 0, shed: 0 };
 
   constructor(
     private readonly camera: CameraConfig,
@@ -96,8 +99,18 @@ export class CameraPipeline {
     if (regions.length === 0) return;
     this.statsNow.detectorCalls++;
     this.statsNow.regions += regions.length;
-    const detections = mergeDetections(await this.detector.detect(frame, regions));
-    await this.track(frame, detections);
+    let perRegion: Detection[][];
+    try {
+      perRegion = await this.detector.detect(frame, regions);
+    } catch (e) {
+      // A shared detector sheds frames when overloaded: this frame is skipped, not counted as misses.
+      if (isAgentError(e) && e.code === 'DETECTOR_BUSY') {
+        this.statsNow.shed++;
+        return;
+      }
+      throw e;
+    }
+    await this.track(frame, mergeDetections(perRegion));
   }
 
   /** Ends all tracks (end of input, shutdown) and emits their events. */
