@@ -16,6 +16,7 @@ import { benchPipeline, type PipelineRun } from './analyze-run.js';
 import { prepareClip, type BenchClip } from './clip.js';
 import { decodeFfmpegOnly, decodeFrameSource } from './decode.js';
 import { benchDetector, tfjsNodeProblem, type DetectorResult } from './detector.js';
+import { othersCpuPct, sampleCpu } from './contention.js';
 import { findRoot, parseOptions, USAGE, type BenchOptions } from './options.js';
 import { computeRatios, type BenchResult, type PhaseMemory } from './result.js';
 import { renderText } from './report.js';
@@ -42,8 +43,14 @@ async function main(): Promise<void> {
 async function runAll(opts: BenchOptions, tmp: string): Promise<BenchResult> {
   const config = defaultConfig();
   const camera = config.cameras[0]!;
-  const phases: PhaseMemory[] = [{ phase: 'start', ...memory() }];
-  const mark = (phase: string): void => void phases.push({ phase, ...memory() });
+  const date = new Date().toISOString();
+  let cpu = sampleCpu();
+  const phases: PhaseMemory[] = [{ phase: 'start', ...memory(), othersCpuPct: null }];
+  const mark = (phase: string): void => {
+    const now = sampleCpu();
+    phases.push({ phase, ...memory(), othersCpuPct: othersCpuPct(cpu, now) });
+    cpu = now;
+  };
   const clip = await prepareClip(opts.clip, opts.seconds, tmp, camera);
   say(`clip ${clip.label}: ${clip.width}x${clip.height} @ ${clip.fps} fps, ${clip.durationS.toFixed(1)} s`);
 
@@ -71,7 +78,7 @@ async function runAll(opts: BenchOptions, tmp: string): Promise<BenchResult> {
   kept.length = 0;
 
   const pipeline = await pipelineRuns(opts, clip, tmp, camera, mark);
-  const env = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', date: new Date().toISOString() };
+  const env = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', date };
   const clipInfo = {
     label: clip.label, source: relative(opts.root, clip.source) || clip.source, codec: clip.probe.codec,
     sourceWidth: clip.probe.width, sourceHeight: clip.probe.height, sourceFps: clip.probe.fps ?? null,

@@ -66,9 +66,10 @@ function pipelineSection(runs: readonly PipelineRun[], fps: number): string {
 }
 
 function memorySection(r: BenchResult): string {
-  const rows = r.memory.map((m) => [m.phase, f(m.rssMiB, 0), f(m.peakRssMiB, 0)]);
+  const rows = r.memory.map((m) => [m.phase, f(m.rssMiB, 0), f(m.peakRssMiB, 0), m.phase === 'start' ? '' : opt(m.othersCpuPct, 0, '%')]);
   const title = '4. memory after each phase (one process: the detector worker thread and its wasm heap are in it; ffmpeg is a child, not counted)';
-  return `${title}\n${formatTable(['after phase', 'RSS MiB', 'peak RSS MiB'], rows)}`;
+  const note = "others' CPU = share of all cores taken by other processes and hypervisor steal during the phase (/proc/stat minus this process and its ffmpeg children);\nabove ~10% the phase's timings are skewed: rerun on a quiet machine";
+  return `${title}\n${formatTable(['after phase', 'RSS MiB', 'peak RSS MiB', "others' CPU"], rows)}\n${note}`;
 }
 
 function summary(r: BenchResult, ratios: Ratios): string {
@@ -82,7 +83,7 @@ function summary(r: BenchResult, ratios: Ratios): string {
         : `detector ${d.runtime}: not available (${d.reason})`,
     ),
     ...ratios.pipeline.map((p) => pipelineLine(p, fps)),
-    `peak RSS ${f(Math.max(...r.memory.map((m) => m.peakRssMiB)), 0)} MiB`,
+    `peak RSS ${f(Math.max(...r.memory.map((m) => m.peakRssMiB)), 0)} MiB${contention(r)}`,
   ];
   return `summary\n${lines.map((l) => `  ${l}`).join('\n')}`;
 }
@@ -91,4 +92,10 @@ function pipelineLine(p: PipelineRatio, fps: number): string {
   const steady = p.steadyGatedOverUngated === null ? '' : `; after model load ${f(p.steadyGatedOverUngated, 2)}x`;
   const regions = p.inferencesGatedOverUngated === null ? '' : `; detector passes ${f(p.inferencesGatedOverUngated, 2)}x the ungated`;
   return `pipeline ${p.clip}: gated ${f(p.gatedFps, 2)} fps = ${f(p.gatedRealtime, 2)}x realtime at ${fps} fps; ${f(p.gatedOverUngated, 2)}x the ungated (${f(p.ungatedFps, 2)} fps = ${f(p.ungatedRealtime, 2)}x)${steady}${regions}`;
+}
+
+/** A warning when other processes took a noticeable share of the machine during any phase. */
+function contention(r: BenchResult): string {
+  const worst = Math.max(0, ...r.memory.map((m) => m.othersCpuPct ?? 0));
+  return worst >= 10 ? `; WARNING: other processes / steal took up to ${f(worst, 0)}% of the CPUs during a phase (table 4), its timings are skewed` : '';
 }

@@ -20,6 +20,8 @@ export interface ClipInfo {
 
 export interface PhaseMemory extends MemorySample {
   readonly phase: string;
+  /** Share of all cores other processes used during the phase, %; null off Linux. */
+  readonly othersCpuPct: number | null;
 }
 
 export interface BenchResult {

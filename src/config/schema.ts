@@ -98,7 +98,7 @@ export const TrackerSchema = z.strictObject({
   /** Movement below this fraction of the box size over `stationaryAfterS` = stationary. */
   stationaryMove: z.number().min(0).max(5).default(0.25),
   /** Seconds without significant movement before a track counts as stationary. */
-  stationaryAfterS: z.number().min(1).max(3600).default(10),
+  stationaryAfterS: z.number().min(1).max(3600).default(5),
   /** How long a stationary object is remembered after it is lost, seconds. */
   stationaryMemoryS: z.number().min(0).max(86400).default(600),
 });

@@ -110,7 +110,7 @@ export class CameraPipeline {
       }
       throw e;
     }
-    await this.track(frame, mergeDetections(perRegion));
+    await this.track(frame, mergeDetections(perRegion), regions);
   }
 
   /** Ends all tracks (end of input, shutdown) and emits their events. */
@@ -136,13 +136,13 @@ export class CameraPipeline {
     return { frameWidth: width, frameHeight: height, modelSize, ...this.config.regions };
   }
 
-  private async track(frame: Frame, detections: readonly Detection[]): Promise<void> {
+  private async track(frame: Frame, detections: readonly Detection[], examined: readonly Box[]): Promise<void> {
     this.lastS = frame.tS;
     const before = this.tracker.active().length;
     // Labels that can never become or veto an event (a bench, a sports ball) are not tracked:
     // each track costs a crop on the following frames.
     const hits = detections.filter((d) => d.score >= this.config.confirm.minScore && this.policy.categoryOf(d.label) !== OTHER);
-    const { active, ended } = this.tracker.update(hits, frame.tS, frame.index);
+    const { active, ended } = this.tracker.update(hits, frame.tS, frame.index, examined);
     this.statsNow.tracks += Math.max(0, active.length + ended.length - before);
     for (const t of active) {
       this.snapshots.offer(t, frame);

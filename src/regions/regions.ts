@@ -27,8 +27,9 @@ export function planRegions(motion: readonly Box[], tracked: readonly Box[], opt
   const maxSide = Math.min(opts.frameWidth, opts.frameHeight);
   const clusters: Box[] = [];
   for (const b of wanted) {
-    // Merge when one crop for both is no bigger than the larger of the two would need anyway.
-    const i = clusters.findIndex((c) => cropSide(unionBox(c, b), opts) <= Math.max(cropSide(c, opts), cropSide(b, opts)));
+    // Merge when one crop for both is at most MERGE_SLACK times the larger of the two:
+    // shrinking a crop by 1.3x costs less than a second inference.
+    const i = clusters.findIndex((c) => cropSide(unionBox(c, b), opts) <= MERGE_SLACK * Math.max(cropSide(c, opts), cropSide(b, opts)));
     if (i >= 0) clusters[i] = unionBox(clusters[i]!, b);
     else clusters.push(b);
   }
@@ -40,6 +41,9 @@ export function planRegions(motion: readonly Box[], tracked: readonly Box[], opt
   const shrink = Math.max(opts.frameWidth, opts.frameHeight) / opts.modelSize;
   return regions.length >= 2 && shrink <= WHOLE_FRAME_MAX_SHRINK ? [whole] : regions;
 }
+
+/** How much larger than either crop a merged crop may be. */
+const MERGE_SLACK = 1.3;
 
 /** Largest downscale of the whole frame accepted to save a second crop's inference. */
 const WHOLE_FRAME_MAX_SHRINK = 1.6;

@@ -76,6 +76,21 @@ export class Track {
     this.addHit(d, tS, frameIndex);
   }
 
+  /**
+   * Not looked at on this frame (a stationary object between checks): it is
+   * still there as far as we know, so its gap timer restarts.
+   */
+  unseen(tS: number): void {
+    if (this.stationary) this.lastUnseenS = tS;
+  }
+
+  /** Last time the object was detected, or skipped while known to be stationary. */
+  lastSeenS(): number {
+    return Math.max(this.lastHitS, this.lastUnseenS);
+  }
+
+  private lastUnseenS = -Infinity;
+
   miss(tS: number, frameIndex: number): void {
     this.push({ tS, frameIndex, box: null, score: 0, label: null });
   }

@@ -5,7 +5,7 @@
  * detector loses at dusk and finds again is the same parked car, not a new
  * arrival).
  */
-import { boxCenter, boxHeight, boxWidth, iou } from '../core/geometry.js';
+import { boxCenter, boxHeight, boxWidth, containment, iou } from '../core/geometry.js';
 import type { Box, Detection } from '../core/types.js';
 import { Track } from './track.js';
 
@@ -34,6 +34,9 @@ interface Remembered {
   readonly untilS: number;
 }
 
+/** A stationary object is re-detected once per this many seconds. */
+const STATIONARY_CHECK_S = 1;
+
 /** Boxes of two tracks this similar on one frame are one object. */
 const DUPLICATE_IOU = 0.6;
 
@@ -52,24 +55,36 @@ export class Tracker {
     return this.tracks;
   }
 
-  /** Boxes where the detector must look on the next frame at time tS. */
+  /**
+   * Boxes where the detector must look at time tS: every moving track's
+   * prediction, and a stationary track's only once per `stationaryCheckS`
+   * (a parked car need not cost an inference on every frame).
+   */
   predictions(tS: number): Box[] {
-    return this.tracks.map((t) => t.predict(tS));
+    return this.tracks.filter((t) => !t.stationary || tS - t.lastHitS >= STATIONARY_CHECK_S).map((t) => t.predict(tS));
   }
 
   noteLightChange(tS: number): void {
     this.lastLightChangeS = tS;
   }
 
-  /** Feeds the detections of one frame (on which every active track's prediction was examined). */
-  update(detections: readonly Detection[], tS: number, frameIndex: number): TrackerUpdate {
+  /**
+   * Feeds the detections of one frame. `examined` are the regions the detector
+   * looked at: a track whose prediction lies outside them is neither hit nor
+   * missed on this frame (default: the whole frame was examined).
+   */
+  update(detections: readonly Detection[], tS: number, frameIndex: number, examined?: readonly Box[]): TrackerUpdate {
     const unmatched = new Set(detections.keys());
     for (const [ti, di] of this.associate(detections, tS)) {
       this.tracks[ti]!.hit(detections[di]!, tS, frameIndex);
       unmatched.delete(di);
     }
     const matched = new Set(this.tracks.filter((t) => t.lastHitS === tS));
-    for (const t of this.tracks) if (!matched.has(t)) t.miss(tS, frameIndex);
+    for (const t of this.tracks) {
+      if (matched.has(t)) continue;
+      if (examined && !examined.some((r) => containment(t.predict(tS), r) > 0.8)) t.unseen(tS);
+      else t.miss(tS, frameIndex);
+    }
     for (const di of unmatched) this.tracks.push(this.spawn(detections[di]!, tS, frameIndex));
     for (const t of this.tracks) this.updateStationary(t, tS);
     return { active: this.tracks, ended: [...this.dropDuplicates(tS), ...this.reap(tS)] };
@@ -149,7 +164,7 @@ export class Tracker {
   private reap(tS: number): Track[] {
     const ended: Track[] = [];
     this.tracks = this.tracks.filter((t) => {
-      const gap = tS - t.lastHitS;
+      const gap = tS - t.lastSeenS();
       const dead = gap > this.opts.maxGapS || (t.hits === 1 && gap > TENTATIVE_GAP_S);
       if (dead) ended.push(t);
       return !dead;
