@@ -49,7 +49,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   const size = detectSize(camera, probe.width, probe.height);
   const log = opts.logger.child({ camera: camera.name });
   const modelDir = resolve(opts.root, opts.config.detector.model);
-  const { detector, note } = await WorkerDetector.start({ modelDir, runtime: opts.config.detector.runtime, minScore: opts.config.detector.minScore });
+  const d = opts.config.detector;
+  const { detector, note } = await WorkerDetector.start({ modelDir, runtime: d.runtime, minScore: d.minScore, threads: d.threads });
   log.info({ model: detector.info.name, version: detector.info.version, runtime: detector.info.runtime, note }, 'detector ready');
   const store = new EventStore({ dbPath: resolve(opts.root, opts.config.storage.db), snapshotDir: resolve(opts.root, opts.config.storage.snapshots) });
   const baseMs = Date.now();

@@ -75,8 +75,13 @@ export const MotionSchema = z.strictObject({
 export const DetectorSchema = z.strictObject({
   /** Model folder (with manifest.json), relative to the project root or absolute. */
   model: z.string().default('models/centernet-coco'),
-  /** `auto`: tfjs-node when it loads, else tfjs with the wasm backend. */
+  /**
+   * TensorFlow.js models: `auto` = tfjs-node when it loads, else tfjs with the
+   * wasm backend. ONNX models always run on onnxruntime.
+   */
   runtime: z.enum(['auto', 'tfjs-node', 'tfjs-wasm']).default('auto'),
+  /** onnxruntime intra-op threads; 1 leaves the other core of a small gateway to ffmpeg and motion. */
+  threads: z.number().int().min(1).max(16).default(1),
   /** Detections below this score are discarded in the worker. */
   minScore: z.number().min(0).max(1).default(0.3),
   /** Frames waiting for the detector; past it the oldest is shed (counted). */

@@ -34,8 +34,19 @@ export const ManifestSchema = z.strictObject({
     std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
   }),
   output: z.strictObject({
-    decoder: z.enum(['detections-xyxy-score-class']),
+    /** detections-xyxy-score-class: rows [x1,y1,x2,y2,score,class]; yolo: [1,N,4+C] or [1,4+C,N]; ssd: boxes/scores/classes. */
+    decoder: z.enum(['detections-xyxy-score-class', 'yolo', 'ssd']),
+    /** The output tensor; for ssd the boxes tensor (y1,x1,y2,x2). */
     tensor: z.string().min(1),
+    /** ssd only: the scores and classes tensors. */
+    scores: z.string().min(1).optional(),
+    classes: z.string().min(1).optional(),
+    /** ssd only: added to a class id to get the label index (e.g. -1 when 0 is background). */
+    classOffset: z.number().int().optional(),
+    /** yolo only: candidates carry an objectness score before the class scores (YOLOv5). */
+    objectness: z.boolean().optional(),
+    /** yolo only: per-class NMS IoU threshold; default 0.45. */
+    iouThreshold: z.number().min(0).max(1).optional(),
     coordinates: z.enum(['input-pixels', 'normalized']),
   }),
   labels: z.array(z.string()).min(1),
@@ -63,8 +74,17 @@ export function loadManifest(modelDir: string): LoadedManifest {
   if (!Object.hasOwn(manifest.files, manifest.graph)) {
     throw new AgentError('MODEL_MANIFEST_INVALID', `${path}: graph file "${manifest.graph}" is not listed in files`);
   }
+  const o = manifest.output;
+  if (o.decoder === 'ssd' && (!o.scores || !o.classes)) {
+    throw new AgentError('MODEL_MANIFEST_INVALID', `${path}: output.decoder ssd needs output.scores and output.classes tensor names`);
+  }
   for (const [file, expected] of Object.entries(manifest.files)) verifyFile(dir, file, expected);
   return { dir, manifest };
+}
+
+/** Every output tensor the decoder reads. */
+export function outputNames(m: ModelManifest): string[] {
+  return [m.output.tensor, m.output.scores, m.output.classes].filter((n): n is string => n !== undefined);
 }
 
 function parseManifest(path: string): ModelManifest {

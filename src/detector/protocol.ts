@@ -7,6 +7,8 @@ export interface WorkerInit {
   readonly modelDir: string;
   readonly runtime: 'auto' | 'tfjs-node' | 'tfjs-wasm';
   readonly minScore: number;
+  /** onnxruntime intra-op threads. */
+  readonly threads: number;
 }
 
 export interface DetectRequest {

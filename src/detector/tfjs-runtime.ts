@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { AgentError } from '../core/errors.js';
 import type { Box, Detection } from '../core/types.js';
-import { decodeXyxyScoreClass } from './decode.js';
+import { decodeOutputs } from './decode.js';
+import { outputNames } from './manifest.js';
 import type { ModelManifest } from './manifest.js';
 
 const require = createRequire(import.meta.url);
@@ -103,14 +104,15 @@ async function runRegions(
   const image = tf.tidy(() => tf.tensor4d(frame.rgb, [1, frame.height, frame.width, 3], 'int32').toFloat()) as TF.Tensor4D;
   try {
     for (const region of regions) {
-      const output = tf.tidy(() => {
+      const names = outputNames(manifest);
+      const outputs = tf.tidy(() => {
         const crop = cropResize(tf, image, region, frame, iw, ih);
-        return model.execute(prepare(tf, crop, manifest), manifest.output.tensor) as TF.Tensor;
+        const out = model.execute(prepare(tf, crop, manifest), names);
+        return Array.isArray(out) ? out : [out];
       });
-      const data = await output.data();
-      output.dispose();
-      const ctx = { region, inputWidth: iw, inputHeight: ih, labels: manifest.labels, minScore, coordinates: manifest.output.coordinates };
-      results.push(decodeXyxyScoreClass(data, ctx));
+      const tensors = Object.fromEntries(await Promise.all(outputs.map(async (t, i) => [names[i]!, { data: await t.data(), dims: t.shape }] as const)));
+      tf.dispose(outputs);
+      results.push(decodeOutputs(tensors, manifest, { region, minScore }));
     }
   } finally {
     image.dispose();

@@ -10,7 +10,9 @@ import type { Box, Detection, Frame } from '../core/types.js';
 import type { Detector, DetectorStats, ModelInfo } from './detector.js';
 import type { FromWorker, WorkerInit } from './protocol.js';
 
-export interface WorkerDetectorOptions extends WorkerInit {
+export interface WorkerDetectorOptions extends Omit<WorkerInit, 'threads'> {
+  /** onnxruntime intra-op threads; default 1. */
+  readonly threads?: number;
   /** Requests allowed in flight before detect() rejects; default 4. */
   readonly maxPending?: number;
   /** How long model loading may take, ms; default 120 000 (wasm compile on a Pi is slow). */
@@ -41,7 +43,7 @@ export class WorkerDetector implements Detector {
 
   /** Starts a worker and resolves once its model is verified, loaded and warmed up. */
   static async start(opts: WorkerDetectorOptions): Promise<{ detector: WorkerDetector; note: string }> {
-    const init: WorkerInit = { modelDir: opts.modelDir, runtime: opts.runtime, minScore: opts.minScore };
+    const init: WorkerInit = { modelDir: opts.modelDir, runtime: opts.runtime, minScore: opts.minScore, threads: opts.threads ?? 1 };
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
     const ready = await waitReady(worker, opts.startTimeoutMs ?? 120_000);
     return { detector: new WorkerDetector(worker, ready.info, opts.maxPending ?? 4), note: ready.note };

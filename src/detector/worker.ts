@@ -3,10 +3,11 @@
  * detect requests one at a time. Inference blocks this thread, never the main one.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AgentError, isAgentError } from '../core/errors.js';
+import { isAgentError } from '../core/errors.js';
 import type { ModelInfo } from './detector.js';
 import { loadManifest } from './manifest.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { createOrtRuntime, type OrtRuntime } from './ort-runtime.js';
 import { createTfjsRuntime, type TfjsRuntime } from './tfjs-runtime.js';
 
 const port = parentPort;
@@ -21,12 +22,14 @@ function fail(id: number | null, e: unknown): void {
   else send({ type: 'error', id, code: 'DETECTOR_FAILED', message: (e as Error)?.stack ?? String(e) });
 }
 
-async function init(cfg: WorkerInit): Promise<TfjsRuntime> {
+type Runtime = TfjsRuntime | OrtRuntime;
+
+async function init(cfg: WorkerInit): Promise<Runtime> {
   const { dir, manifest } = loadManifest(cfg.modelDir);
-  if (manifest.format !== 'tfjs-graph') {
-    throw new AgentError('MODEL_LOAD_FAILED', `model ${manifest.name} is ${manifest.format}; this worker runs tfjs-graph models`);
-  }
-  const runtime = await createTfjsRuntime(dir, manifest, cfg.runtime, cfg.minScore);
+  const runtime =
+    manifest.format === 'onnx'
+      ? await createOrtRuntime(dir, manifest, { threads: cfg.threads, minScore: cfg.minScore })
+      : await createTfjsRuntime(dir, manifest, cfg.runtime, cfg.minScore);
   const info: ModelInfo = {
     name: manifest.name,
     version: manifest.version,
@@ -41,7 +44,7 @@ async function init(cfg: WorkerInit): Promise<TfjsRuntime> {
 }
 
 async function main(): Promise<void> {
-  let runtime: TfjsRuntime;
+  let runtime: Runtime;
   try {
     runtime = await init(workerData as WorkerInit);
   } catch (e) {
