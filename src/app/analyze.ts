@@ -9,8 +9,7 @@ import { AgentError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { WorkerDetector } from '../detector/worker-detector.js';
 import type { AgentEvent } from '../events/event.js';
-import { newEventId } from '../events/event.js';
-import { renderSnapshot } from '../events/snapshot.js';
+import { recordEvent } from '../events/record.js';
 import { EventStore } from '../events/store.js';
 import { CameraPipeline, type ConfirmedTrack, type TrackReport } from '../pipeline/camera-pipeline.js';
 import { FfmpegFrameSource } from '../video/ffmpeg-source.js';
@@ -57,7 +56,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   try {
     store.open();
     const save = async (t: ConfirmedTrack): Promise<void> => {
-      const event = await storeEvent(store, t, detector.info.version, baseMs);
+      const event = await recordEvent(store, t, detector.info.version, baseMs);
       opts.onEvent(event, store.snapshotPath(event));
     };
     const pipeline = new CameraPipeline(camera, opts.config, detector, size, save, opts.onReport, { motionGating: opts.motionGating ?? true });
@@ -94,26 +93,4 @@ export function detectSize(camera: CameraConfig, inW: number, inH: number): { wi
   if (height) return { width: even((height * inW) / inH), height: even(height) };
   const w = Math.min(1280, inW);
   return { width: even(w), height: even((w * inH) / inW) };
-}
-
-async function storeEvent(store: EventStore, t: ConfirmedTrack, modelVersion: string, baseMs: number): Promise<AgentEvent> {
-  const jpeg = t.snapshot ? await renderSnapshot(t.snapshot.frame, t.snapshot.box, { label: t.objectLabel, score: t.score }) : null;
-  return store.save(
-    {
-      id: newEventId(),
-      camera: t.camera,
-      label: t.category,
-      objectLabel: t.objectLabel,
-      score: t.score,
-      startS: t.startS,
-      endS: t.endS,
-      startedAt: new Date(baseMs + t.startS * 1000).toISOString(),
-      endedAt: new Date(baseMs + t.endS * 1000).toISOString(),
-      box: [t.box[0], t.box[1], t.box[2], t.box[3]].map((v) => Math.round(v)) as [number, number, number, number],
-      trackId: t.trackId,
-      modelVersion,
-      explain: { rule: t.verdict.rule, reason: t.verdict.reason, values: t.verdict.values },
-    },
-    jpeg,
-  );
 }

@@ -13,6 +13,7 @@ import { AgentError, isAgentError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { AgentEvent } from '../events/event.js';
 import { formatEventLine, formatReport, toJsonLine } from './format.js';
+import { run, type RunFlags } from './run.js';
 
 const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 /** The demo input when none is given: real walkway footage fetched by scripts/fetch-footage.sh. */
@@ -86,6 +87,18 @@ function main(argv: string[]): void {
     .action(async (input: string | undefined, flags: AnalyzeFlags) => {
       try {
         await runAnalyze(input, flags);
+      } catch (e) {
+        fail(e, flags.verbose === true);
+      }
+    });
+  program
+    .command('run')
+    .description('run the gateway daemon: cameras over RTSP, confirmed events to MQTT (no --config: a local demo)')
+    .option('-c, --config <file>', 'YAML config file (default: the demo on packaged footage with an embedded broker)')
+    .option('-v, --verbose', 'debug logs, and stack traces on errors')
+    .action(async (flags: RunFlags) => {
+      try {
+        await run(ROOT, flags);
       } catch (e) {
         fail(e, flags.verbose === true);
       }
