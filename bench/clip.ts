@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { detectSize } from '../src/app/analyze.js';
+import { detectSize } from '../src/camera/detect-size.js';
 import type { CameraConfig } from '../src/config/schema.js';
 import { AgentError } from '../src/core/errors.js';
 import { probeInput, type ProbeResult } from '../src/video/probe.js';

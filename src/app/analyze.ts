@@ -15,6 +15,7 @@ import { CameraPipeline, type ConfirmedTrack, type TrackReport } from '../pipeli
 import { FfmpegFrameSource } from '../video/ffmpeg-source.js';
 import { probeInput } from '../video/probe.js';
 import { Progress } from './progress.js';
+import { detectSize } from '../camera/detect-size.js';
 
 export interface AnalyzeOptions {
   readonly input: string;
@@ -84,13 +85,3 @@ function pickCamera(config: Config, name: string | undefined): CameraConfig {
   return cam;
 }
 
-/** The configured detect size, else the input's own capped at 1280 wide; even numbers for ffmpeg's scaler. */
-export function detectSize(camera: CameraConfig, inW: number, inH: number): { width: number; height: number } {
-  const even = (v: number): number => Math.max(2, Math.round(v / 2) * 2);
-  const { width, height } = camera.detect;
-  if (width && height) return { width, height };
-  if (width) return { width: even(width), height: even((width * inH) / inW) };
-  if (height) return { width: even((height * inW) / inH), height: even(height) };
-  const w = Math.min(1280, inW);
-  return { width: even(w), height: even((w * inH) / inW) };
-}

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { analyze } from '../app/analyze.js';
+import { doctor } from '../app/doctor.js';
 import { defaultConfig, loadConfigFile } from '../config/load.js';
 import { AgentError, isAgentError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
@@ -101,6 +102,20 @@ function main(argv: string[]): void {
         await run(ROOT, flags);
       } catch (e) {
         fail(e, flags.verbose === true);
+      }
+    });
+  program
+    .command('doctor')
+    .description('check ffmpeg, the model, storage, every camera and the broker; changes nothing')
+    .option('-c, --config <file>', 'YAML config file (default: built-in defaults)')
+    .action(async (flags: { config?: string }) => {
+      try {
+        const config = flags.config ? loadConfigFile(flags.config, process.env) : defaultConfig(process.env);
+        const results = await doctor(config, ROOT);
+        for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.detail}\n`);
+        process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+      } catch (e) {
+        fail(e, false);
       }
     });
   program.parseAsync(argv).catch((e: unknown) => fail(e, argv.includes('--verbose') || argv.includes('-v')));

@@ -33,6 +33,16 @@ const MIGRATIONS: readonly string[] = [
    ) STRICT;
    CREATE INDEX events_camera_start ON events (camera, start_s);
    CREATE INDEX events_created_at ON events (created_at);`,
+  // v2: delivery state, so the events table is also the MQTT outbox. A row is
+  // committed before it is published, hence an event saved just before a
+  // crash is still undelivered after the restart. The partial index holds
+  // only undelivered rows, all with the key NULL, so it is walked in rowid
+  // order: oldest first without a sort, however many delivered rows exist.
+  `ALTER TABLE events ADD COLUMN delivered_at TEXT;
+   ALTER TABLE events ADD COLUMN dropped_at TEXT;
+   ALTER TABLE events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE events ADD COLUMN last_error TEXT;
+   CREATE INDEX events_undelivered ON events (dropped_at) WHERE delivered_at IS NULL AND dropped_at IS NULL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -80,6 +90,11 @@ export interface EventRow {
   model_version: string;
   explain_json: string | null;
   created_at: string;
+  /** v2 delivery columns: absent from inserts (they take their defaults). */
+  delivered_at?: string | null;
+  dropped_at?: string | null;
+  attempts?: number;
+  last_error?: string | null;
 }
 
 export const INSERT_SQL = `INSERT INTO events (

@@ -9,6 +9,7 @@ import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AgentError } from '../core/errors.js';
+import { DeliveryStatements, type DeliveryCounts, type DeliveryState } from './delivery.js';
 import type { AgentEvent } from './event.js';
 import { isSafeSegment, utcDay, writeFileAtomic } from './files.js';
 import { INSERT_SQL, eventToRow, migrate, rowToEvent, type EventRow } from './schema.js';
@@ -42,6 +43,7 @@ interface Statements {
   count: Database.Statement<[], number>;
   /** Keyed by `${byCamera}${bySince}` as 0/1, e.g. '10'. */
   list: Map<string, Database.Statement<[Record<string, string | number>], EventRow>>;
+  delivery: DeliveryStatements;
 }
 
 export class EventStore {
@@ -88,7 +90,7 @@ export class EventStore {
       });
     }
     const snapshot = snapshotJpeg ? await this.writeSnapshot(event, day, snapshotJpeg) : null;
-    const row = eventToRow({ ...event, snapshot }, new Date((this.opts.now ?? Date.now)()).toISOString());
+    const row = eventToRow({ ...event, snapshot }, this.nowIso());
     try {
       this.statements().insert(row);
     } catch (err) {
@@ -119,6 +121,49 @@ export class EventStore {
     return this.statements().count.get() ?? 0;
   }
 
+  /**
+   * Events not yet delivered nor dropped, oldest first (save order), at most
+   * `limit` (an integer >= 1; not capped, the outbox asks for what it can send).
+   */
+  undelivered(limit: number): AgentEvent[] {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`undelivered limit must be an integer >= 1, got ${limit}`);
+    return this.statements().delivery.undelivered(limit).map(rowToEvent);
+  }
+
+  /** Records the broker's acknowledgement. False when the id is unknown or already delivered. */
+  markDelivered(id: string): boolean {
+    return this.write(`mark event ${id} delivered`, (d) => d.markDelivered(id, this.nowIso()));
+  }
+
+  /** Counts a failed attempt and keeps its message; the event stays undelivered. */
+  markFailed(id: string, error: string): boolean {
+    return this.write(`mark event ${id} failed`, (d) => d.markFailed(id, error));
+  }
+
+  /**
+   * Marks the oldest undelivered events beyond `maxEvents` as dropped and
+   * returns them, oldest first, so the caller can count and log them. Their
+   * rows and snapshots stay (retention is a separate concern).
+   */
+  enforceQuota(maxEvents: number): AgentEvent[] {
+    if (!Number.isInteger(maxEvents) || maxEvents < 0) throw new RangeError(`maxEvents must be an integer >= 0, got ${maxEvents}`);
+    const rows = this.write('enforce the outbox quota', (d) => d.enforceQuota(maxEvents, this.nowIso()));
+    return rows.map(rowToEvent);
+  }
+
+  countUndelivered(): number {
+    return this.statements().delivery.countUndelivered();
+  }
+
+  deliveryCounts(): DeliveryCounts {
+    return this.statements().delivery.counts();
+  }
+
+  /** Delivery columns of one event, or undefined for an unknown id. */
+  deliveryState(id: string): DeliveryState | undefined {
+    return this.statements().delivery.state(id);
+  }
+
   /** Absolute path of an event's snapshot, or null when it has none. */
   snapshotPath(event: Pick<AgentEvent, 'snapshot'>): string | null {
     return event.snapshot === null ? null : join(this.opts.snapshotDir, event.snapshot);
@@ -139,6 +184,21 @@ export class EventStore {
       throw storeError(`cannot write the snapshot of event ${event.id} under ${this.opts.snapshotDir}`, err);
     }
     return rel;
+  }
+
+  private nowIso(): string {
+    return new Date((this.opts.now ?? Date.now)()).toISOString();
+  }
+
+  /** Runs a write, turning an SQLite failure (disk full, I/O error) into STORE_FAILED. */
+  private write<T>(what: string, fn: (delivery: DeliveryStatements) => T): T {
+    // Outside the try: using a closed store is a programmer error, not STORE_FAILED.
+    const delivery = this.statements().delivery;
+    try {
+      return fn(delivery);
+    } catch (err) {
+      throw storeError(`cannot ${what} in ${this.opts.dbPath}`, err);
+    }
   }
 
   private statements(): Statements {
@@ -178,6 +238,7 @@ function prepare(db: Database.Database): Statements {
     get: db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?'),
     count: db.prepare<[], number>('SELECT COUNT(*) FROM events').pluck(),
     list,
+    delivery: new DeliveryStatements(db),
   };
 }
 

@@ -10,6 +10,7 @@ import type { Box, Frame } from '../../src/core/types.js';
 import { newEventId, type AgentEvent } from '../../src/events/event.js';
 import { labelColour, renderSnapshot, type Rgb } from '../../src/events/snapshot.js';
 import { EventStore } from '../../src/events/store.js';
+import { SCHEMA_VERSION } from '../../src/events/schema.js';
 
 const root = mkdtempSync(join(tmpdir(), 'event-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -191,7 +192,7 @@ describe('EventStore', () => {
     assert.equal(reopened.count(), 1);
     const probe = new Database(dbPath, { readonly: true });
     assert.equal(probe.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(probe.pragma('user_version', { simple: true }), 1);
+    assert.equal(probe.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     probe.close();
     reopened.close();
   });
