@@ -17,7 +17,17 @@ export type ErrorCode =
   | 'MODEL_LOAD_FAILED'
   | 'DETECTOR_FAILED'
   | 'DETECTOR_BUSY'
-  | 'STORE_FAILED';
+  | 'STORE_FAILED'
+  /** No connection to the broker, no CONNACK in time, or the connection was lost. */
+  | 'BROKER_UNREACHABLE'
+  /** The broker refused CONNACK (bad credentials, not authorised, ...). */
+  | 'BROKER_REFUSED'
+  /** The TLS handshake failed: unknown CA, wrong host name, expired certificate. */
+  | 'BROKER_TLS_FAILED'
+  /** The broker answered PUBACK with a reason code >= 0x80 (MQTT 5). */
+  | 'PUBLISH_REJECTED'
+  /** Not connected, the connection dropped before PUBACK, or no PUBACK in time. */
+  | 'PUBLISH_FAILED';
 
 export class AgentError extends Error {
   readonly code: ErrorCode;

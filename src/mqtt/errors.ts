@@ -1,39 +1,20 @@
-/**
- * Coded MQTT failures. These codes belong in src/core/errors.ts's ErrorCode;
- * until they are merged there, MqttError mirrors AgentError's shape (code,
- * message, hint, oneLine) so callers handle both the same way.
- */
+/** Coded MQTT failures: AgentErrors (codes in src/core/errors.ts) that also carry the MQTT reason code. */
 import { ReasonCodes } from 'mqtt';
+import { AgentError, type ErrorCode } from '../core/errors.js';
 import { redactUrl } from '../video/redact.js';
 
-export type MqttErrorCode =
-  /** No TCP/WebSocket connection, no CONNACK in time, or the connection was lost. */
-  | 'BROKER_UNREACHABLE'
-  /** The broker answered CONNACK with a refusal (bad credentials, not authorised, ...). */
-  | 'BROKER_REFUSED'
-  /** The TLS handshake failed: unknown CA, wrong host name, expired certificate. */
-  | 'BROKER_TLS_FAILED'
-  /** The broker answered PUBACK with a reason code >= 0x80 (MQTT 5). */
-  | 'PUBLISH_REJECTED'
-  /** Not connected, the connection dropped before PUBACK, or no PUBACK in time. */
-  | 'PUBLISH_FAILED';
+export type MqttErrorCode = Extract<ErrorCode, 'BROKER_UNREACHABLE' | 'BROKER_REFUSED' | 'BROKER_TLS_FAILED' | 'PUBLISH_REJECTED' | 'PUBLISH_FAILED'>;
 
-export class MqttError extends Error {
-  readonly code: MqttErrorCode;
-  readonly hint: string | undefined;
+/** An AgentError from the MQTT side, with the broker's reason code when it gave one. */
+export class MqttError extends AgentError {
+  declare readonly code: MqttErrorCode;
   /** MQTT reason code (CONNACK or PUBACK) when the broker gave one. */
   readonly reasonCode: number | undefined;
 
   constructor(code: MqttErrorCode, message: string, options: { hint?: string; reasonCode?: number; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
     this.name = 'MqttError';
-    this.code = code;
-    this.hint = options.hint;
     this.reasonCode = options.reasonCode;
-  }
-
-  oneLine(): string {
-    return `error ${this.code}: ${this.message}${this.hint ? ` (${this.hint})` : ''}`;
   }
 }
 
