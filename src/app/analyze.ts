@@ -58,6 +58,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     store.open();
     const save = async (t: ConfirmedTrack): Promise<void> => {
       const event = await recordEvent(store, t, detector.info.version, baseMs);
+      // Analysed files are not live alerts: never forwarded if a daemon later shares this database.
+      store.keepLocal(event.id, 'recorded by analyze');
       opts.onEvent(event, store.snapshotPath(event));
     };
     const pipeline = new CameraPipeline(camera, opts.config, detector, size, save, opts.onReport, { motionGating: opts.motionGating ?? true });

@@ -52,6 +52,7 @@ export class DeliveryStatements {
   private readonly dropStmt: Database.Statement<[string, string]>;
   private readonly stateStmt: Database.Statement<[string], StateRow>;
   private readonly countsStmt: Database.Statement<[], CountRow>;
+  private readonly localStmt: Database.Statement<[string, string, string]>;
   private readonly quotaTx: (maxEvents: number, now: string) => EventRow[];
 
   constructor(db: Database.Database) {
@@ -61,6 +62,7 @@ export class DeliveryStatements {
     this.deliveredStmt = db.prepare('UPDATE events SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL');
     this.failedStmt = db.prepare('UPDATE events SET attempts = attempts + 1, last_error = ? WHERE id = ?');
     this.dropStmt = db.prepare('UPDATE events SET dropped_at = ? WHERE id = ?');
+    this.localStmt = db.prepare("UPDATE events SET dropped_at = ?, last_error = 'not forwarded: ' || ? WHERE id = ? AND delivered_at IS NULL");
     this.stateStmt = db.prepare('SELECT delivered_at, dropped_at, attempts, last_error FROM events WHERE id = ?');
     this.countsStmt = db.prepare(
       `SELECT COUNT(delivered_at) AS delivered,
@@ -88,6 +90,11 @@ export class DeliveryStatements {
   /** True when the row changed (false: unknown id or already delivered). */
   markDelivered(id: string, now: string): boolean {
     return this.deliveredStmt.run(now, id).changes > 0;
+  }
+
+  /** Takes an event out of the outbox for good, with the reason; false when unknown or already delivered. */
+  keepLocal(id: string, why: string, now: string): boolean {
+    return this.localStmt.run(now, why, id).changes === 1;
   }
 
   markFailed(id: string, error: string): boolean {

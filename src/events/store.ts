@@ -135,6 +135,15 @@ export class EventStore {
     return this.write(`mark event ${id} delivered`, (d) => d.markDelivered(id, this.nowIso()));
   }
 
+  /**
+   * Keeps an event on this gateway: the outbox never forwards it (e.g. events
+   * of `analyze` runs on test footage, which must not reach the cloud when the
+   * daemon later shares the database). Counted as dropped, with the reason.
+   */
+  keepLocal(id: string, why: string): boolean {
+    return this.write(`keep event ${id} local`, (d) => d.keepLocal(id, why, this.nowIso()));
+  }
+
   /** Counts a failed attempt and keeps its message; the event stays undelivered. */
   markFailed(id: string, error: string): boolean {
     return this.write(`mark event ${id} failed`, (d) => d.markFailed(id, error));

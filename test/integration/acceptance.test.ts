@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EventStore } from '../../src/events/store.js';
 import { ensureClip, type ClipName } from '../support/clips.js';
 
 const ROOT = (() => {
@@ -31,7 +32,7 @@ interface EventLine {
 }
 
 /** Runs `edge-agent analyze CLIP --json --explain` with storage in a temp dir. */
-async function analyzeClip(name: ClipName): Promise<{ events: EventLine[]; stderr: string }> {
+async function analyzeClip(name: ClipName): Promise<{ events: EventLine[]; stderr: string; db: string }> {
   const clip = await ensureClip(name);
   const dir = mkdtempSync(join(tmpdir(), `acc-${name}-`));
   const cfg = join(dir, 'config.yaml');
@@ -49,7 +50,7 @@ async function analyzeClip(name: ClipName): Promise<{ events: EventLine[]; stder
   clearTimeout(timer);
   assert.equal(code, 0, `analyze ${name} exited ${code}:\n${err.slice(-2000)}`);
   const events = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as EventLine);
-  return { events, stderr: err };
+  return { events, stderr: err, db: join(dir, 'events.db') };
 }
 
 function explainOnFail(stderr: string): string {
@@ -59,8 +60,16 @@ function explainOnFail(stderr: string): string {
 test('a person crossing the scene gives exactly one person event starting within 1 s of entry', async () => {
   const clip = await ensureClip('person-crossing');
   const truth = clip.truth[0]!;
-  const { events, stderr } = await analyzeClip('person-crossing');
+  const { events, stderr, db } = await analyzeClip('person-crossing');
   assert.equal(events.length, 1, explainOnFail(stderr));
+  const store = new EventStore({ dbPath: db, snapshotDir: join(dirname(db), 'snaps') });
+  store.open();
+  try {
+    assert.equal(store.count(), 1, 'the event is stored');
+    assert.equal(store.countUndelivered(), 0, 'an analysed file never reaches the outbox');
+  } finally {
+    store.close();
+  }
   const e = events[0]!;
   assert.equal(e.label, 'person');
   assert.equal(e.camera, 'person-crossing');
