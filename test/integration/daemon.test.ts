@@ -20,6 +20,8 @@ const DEVICE = 'gw-test';
 let dir: string;
 let broker: Mosquitto;
 let rtsp: RtspServer;
+/** One server per camera: one GStreamer server process serving two clients at once was seen to wedge (bench/cameras.ts). */
+let rtspYard: RtspServer;
 let sub: Subscriber;
 let agent: Agent | null = null;
 
@@ -74,7 +76,7 @@ function writeConfig(): string {
       `device: { id: ${DEVICE} }`,
       'cameras:',
       `  - name: door\n    input: ${rtsp.url('person')}\n    detect: { fps: 5 }\n    stallTimeoutS: 5`,
-      `  - name: yard\n    input: ${rtsp.url('empty')}\n    detect: { fps: 5 }\n    stallTimeoutS: 5`,
+      `  - name: yard\n    input: ${rtspYard.url('empty')}\n    detect: { fps: 5 }\n    stallTimeoutS: 5`,
       'supervisor: { backoffInitialS: 0.5, backoffMaxS: 4 }',
       `mqtt: { url: "${broker.url}", reconnectInitialS: 0.5, reconnectMaxS: 3, statsIntervalS: 5 }`,
       `storage: { db: ${join(dir, 'events.db')}, snapshots: ${join(dir, 'snaps')} }`,
@@ -88,7 +90,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'daemon-'));
   const [person, empty] = await Promise.all([ensureClip('person-crossing'), ensureClip('empty-scene')]);
   broker = await Mosquitto.start();
-  rtsp = await startRtspServer({ mounts: { person: person.path, empty: empty.path } });
+  rtsp = await startRtspServer({ mounts: { person: person.path } });
+  rtspYard = await startRtspServer({ mounts: { empty: empty.path } });
   sub = await Subscriber.connect(broker.url, [`edge-agent/${DEVICE}/#`], { clientId: 'cloud-test', clean: false });
 });
 
@@ -96,6 +99,7 @@ after(async () => {
   await stopAgent(agent, 'SIGKILL');
   await sub?.close();
   await rtsp?.stop();
+  await rtspYard?.stop();
   await broker?.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
