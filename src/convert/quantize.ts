@@ -1,0 +1,86 @@
+/**
+ * Static 8-bit quantization of the converted fp32 model, QDQ format (int8
+ * per-channel weights; uint8 activations by default, see quantize-params.ts):
+ * fuse hard-swish, equalize channels, plan which tensors to quantize,
+ * calibrate them on real inputs, insert the QDQ pairs, correct biases.
+ */
+import { decodeModel, encodeModel } from './onnx-codec.js';
+import { prune, type OnnxGraph, type OnnxNode } from './onnx-ir.js';
+import { fuseHardSwish } from './fuse-hard-swish.js';
+import type { ModelInput } from './frames.js';
+import { calibrate, channelAbsMax, type CalibrationMethod } from './quantize-calibrate.js';
+import { equalizeGroups, findGroups, type EqualizeResult } from './quantize-equalize.js';
+import { activationFloors } from './activation-floors.js';
+import { applyQdq } from './quantize-qdq.js';
+import { correctBiases, type BiasCorrection } from './quantize-bias-correct.js';
+import { planQuantization } from './quantize-plan.js';
+import type { ActivationType } from './quantize-params.js';
+
+/** Inputs used to measure per-channel ranges for equalization (a subset of the calibration set). */
+const EQUALIZATION_INPUTS = 40;
+/** Inputs per bias-correction pass (each pass runs them through the quantized graph once). */
+const BIAS_CORRECTION_INPUTS = 24;
+
+export interface QuantizeOptions {
+  readonly heads: readonly string[];
+  readonly method: CalibrationMethod;
+  /** Activation type; ORT on x86 only fuses every conv with 'uint8' (see quantize-params.ts). */
+  readonly activations: ActivationType;
+  readonly threads: number;
+  readonly producer: string;
+  /** Progress lines for the slow steps. */
+  readonly log?: (line: string) => void;
+  /** Empirical bias correction after QDQ (default on; see quantize-bias-correct.ts). */
+  readonly biasCorrection?: boolean;
+  /** Channel equalization before calibration (default on; see quantize-equalize.ts). */
+  readonly equalize?: boolean;
+  /** Nodes to leave in float although their type is quantizable. */
+  readonly keepFloat?: (n: OnnxNode) => boolean;
+  /** Op types to quantize (default QUANTIZABLE_OPS). */
+  readonly ops?: readonly string[];
+}
+
+export interface Quantized {
+  readonly bytes: Uint8Array;
+  readonly graph: OnnxGraph;
+  /** The float graph after hard-swish fusion and equalization, before QDQ (same function as the input). */
+  readonly prepared: Uint8Array;
+  readonly hardSwishFused: number;
+  readonly equalized: EqualizeResult | undefined;
+  readonly corrected: BiasCorrection | undefined;
+  readonly activations: number;
+  readonly convs: number;
+  readonly floatConvs: number;
+}
+
+export async function quantizeModel(fp32: Uint8Array, calibration: readonly ModelInput[], o: QuantizeOptions): Promise<Quantized> {
+  const graph = decodeModel(fp32);
+  const hardSwishFused = fuseHardSwish(graph);
+  prune(graph);
+  const equalized = o.equalize === false ? undefined : await equalize(graph, calibration, o.threads);
+  const plan = planQuantization(graph, o.heads, o.ops, o.keepFloat);
+  const prepared = encodeModel(graph);
+  const ranges = await calibrate(graph, plan.tensors, calibration, o.method, o.threads, activationFloors(graph));
+  const float = decodeModel(prepared);
+  const result = applyQdq(graph, plan, ranges, o.activations);
+  const corrected = o.biasCorrection === false ? undefined : await correctBiases(float, graph, calibration.slice(0, BIAS_CORRECTION_INPUTS), o.threads, (done, total) => {
+    if (done % 10 === 0 || done === total) o.log?.(`bias correction: ${done}/${total} convs`);
+  });
+  graph.producer = o.producer;
+  const floatConvs = graph.nodes.filter((n) => n.op === 'Conv').length - result.convs;
+  return { bytes: encodeModel(graph), graph, prepared, hardSwishFused, equalized, corrected, activations: result.activations, convs: result.convs, floatConvs };
+}
+
+/** Equalizes the groups around every conv input but the image (which cannot be rescaled). */
+async function equalize(graph: OnnxGraph, calibration: readonly ModelInput[], threads: number): Promise<EqualizeResult> {
+  const inputs = new Set(graph.inputs.map((i) => i.name));
+  const seeds = [...new Set(graph.nodes.filter((n) => n.op === 'Conv' && !inputs.has(n.inputs[0]!)).map((n) => n.inputs[0]!))];
+  const groups = findGroups(graph, seeds);
+  const tensors = [...new Set(groups.flatMap((g) => [...g.tensors]))];
+  const absMax = await channelAbsMax(graph, tensors, calibration.slice(0, EQUALIZATION_INPUTS), threads, activationFloors(graph));
+  return equalizeGroups(graph, groups, absMax);
+}
+
+export function describeMethod(m: CalibrationMethod): string {
+  return m.kind === 'minmax' ? 'min/max' : m.kind === 'mse' ? 'minimum squared error range' : `percentile ${m.percentile} % (each tail)`;
+}
