@@ -29,7 +29,15 @@ export interface TfjsReference {
 
 export const TF_TENSORS = { input: 'tower_0/images', outputs: ['tower_0/detections', 'tower_0/keypoints', 'tower_0/wh'] } as const;
 
-export async function loadTf(): Promise<Tf> {
+/** 'wasm' ships with the agent; 'tensorflow' is tfjs-node's native backend, only where that package installed. */
+export type TfBackend = 'wasm' | 'tensorflow';
+
+export async function loadTf(backend: TfBackend = 'wasm'): Promise<Tf> {
+  if (backend === 'tensorflow') {
+    const tf = require('@tensorflow/tfjs-node') as Tf;
+    await tf.ready();
+    return tf;
+  }
   const tf = require('@tensorflow/tfjs') as Tf;
   require('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
@@ -49,8 +57,8 @@ interface ModelJson {
  * rescaled for `size`), the weights come from it and the placeholder shape is
  * patched; without it, the files are loaded unchanged.
  */
-export async function loadTfjsReference(dir: string, graphFile: string, size: number, sized?: TfGraph): Promise<TfjsReference> {
-  const tf = await loadTf();
+export async function loadTfjsReference(dir: string, graphFile: string, size: number, sized?: TfGraph, backend: TfBackend = 'wasm'): Promise<TfjsReference> {
+  const tf = await loadTf(backend);
   const json = JSON.parse(readFileSync(join(dir, graphFile), 'utf8')) as ModelJson;
   const artifacts = sized ? resizedArtifacts(json, sized, size) : fileArtifacts(json, dir);
   const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));

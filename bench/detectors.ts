@@ -1,0 +1,138 @@
+/**
+ * `npm run bench:detector`: every detector runtime on the same real inputs,
+ * side by side in one run: TFJS (wasm; tfjs-node where it loads), ORT fp32
+ * and ORT int8 on 1 and 2 threads: ms per inference (median, p90), start
+ * time, peak RSS; then accuracy: detection agreement between each pair
+ * (IoU >= 0.5, same label) and person recall of each against ORT fp32.
+ * Each runtime runs in its own child process, one after another (2 cores:
+ * anything in parallel skews the timings), so its peak RSS is its own.
+ *   node dist/bench/detectors.js [--inputs N] [--json]
+ */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { DEFAULT_RULE } from '../src/convert/agreement.js';
+import { buildInputs } from '../src/convert/frames.js';
+import { EVAL_SET, FOOTAGE } from '../src/convert/frame-sets.js';
+import { loadManifest } from '../src/detector/manifest.js';
+import { agreement, recall, TARGETS, type ChildResult, type ChildSpec, type DetectorsReport, type RuntimeKind, type RuntimeRow } from './detectors-result.js';
+import { renderDetectors } from './detectors-report.js';
+import { findRoot } from './options.js';
+
+const run = promisify(execFile);
+const say = (line: string): void => void process.stderr.write(`bench:detector: ${line}\n`);
+
+interface Plan {
+  readonly id: string;
+  readonly label: string;
+  readonly runtime: RuntimeKind;
+  readonly model: string;
+  readonly threads: number;
+  /** Set when this row cannot be measured at all here. */
+  readonly skip?: string;
+}
+
+const MODELS = { tfjs: 'models/centernet-coco', fp32: 'models/centernet-coco-onnx', int8: 'models/centernet-coco-int8' } as const;
+const WASM_THREADS = 'tfjs-backend-wasm runs single-threaded in Node (WASM_HAS_MULTITHREAD_SUPPORT is false)';
+
+function plans(): Plan[] {
+  const out: Plan[] = [];
+  for (const threads of [1, 2]) {
+    out.push({ id: `tfjs-wasm/${threads}`, label: 'tfjs wasm', runtime: 'tfjs-wasm', model: MODELS.tfjs, threads, ...(threads > 1 ? { skip: WASM_THREADS } : {}) });
+    out.push({ id: `tfjs-node/${threads}`, label: 'tfjs-node', runtime: 'tfjs-node', model: MODELS.tfjs, threads, ...(threads > 1 ? { skip: 'measured once (tfjs-node sizes its own pool)' } : {}) });
+    out.push({ id: `ort-fp32/${threads}`, label: 'ort fp32', runtime: 'ort', model: MODELS.fp32, threads });
+    out.push({ id: `ort-int8/${threads}`, label: 'ort int8', runtime: 'ort', model: MODELS.int8, threads });
+  }
+  return out;
+}
+
+async function runChild(root: string, spec: ChildSpec): Promise<ChildResult> {
+  const { stdout } = await run(process.execPath, [join(root, 'dist/bench/detectors-child.js'), JSON.stringify(spec)], { cwd: root, maxBuffer: 64 * 2 ** 20 });
+  return JSON.parse(stdout) as ChildResult;
+}
+
+
+async function measure(root: string, count: number, tmp: string): Promise<DetectorsReport> {
+  const size = loadManifest(join(root, MODELS.int8)).manifest.input.width;
+  say(`building ${count} inputs at ${size}x${size} from ${FOOTAGE} (held-out frames, whole and cropped)`);
+  const inputs = (await buildInputs({ ...EVAL_SET, video: join(root, FOOTAGE) }, size)).slice(0, count);
+  const inputsFile = join(tmp, 'inputs.rgb');
+  writeFileSync(inputsFile, Buffer.concat(inputs.map((i) => i.rgb)));
+  const rows: RuntimeRow[] = [];
+  const detections = new Map<string, readonly (readonly number[])[]>();
+  for (const p of plans()) {
+    const base = { id: p.id, label: p.label, runtime: p.runtime, model: p.model, threads: p.threads };
+    if (p.skip) {
+      rows.push({ ...base, result: null, missing: p.skip });
+      continue;
+    }
+    say(`${p.label}, ${p.threads} thread(s): ${inputs.length} inferences`);
+    try {
+      const r = await runChild(root, { runtime: p.runtime, modelDir: join(root, p.model), threads: p.threads, inputsFile, inputs: inputs.length, size, floor: DEFAULT_RULE.minScore - DEFAULT_RULE.margin });
+      const { detections: d, ...result } = r;
+      if (p.threads === 1) detections.set(p.label, d);
+      rows.push({ ...base, result, missing: null });
+    } catch (e) {
+      if (p.runtime !== 'tfjs-node') throw e;
+      const reason = ((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split('\n')[0] ?? 'failed';
+      rows.push({ ...base, result: null, missing: `not available: ${reason}` });
+    }
+  }
+  return { size, inputs: inputs.length, source: FOOTAGE, loadAverage: loadavg()[0]!, rows, ...accuracy(detections), ratios: ratios(rows), targets: TARGETS };
+}
+
+function accuracy(detections: Map<string, readonly (readonly number[])[]>): Pick<DetectorsReport, 'agreement' | 'recall'> {
+  const fp32 = detections.get('ort fp32');
+  if (!fp32) throw new Error('no ORT fp32 detections: the reference of every accuracy column');
+  const others = [...detections.keys()].filter((k) => k !== 'ort fp32');
+  const pairs: [string, string][] = [...others.map((k): [string, string] => [k, 'ort fp32'])];
+  if (detections.has('ort int8')) for (const k of others.filter((o) => o.startsWith('tfjs'))) pairs.push(['ort int8', k]);
+  return {
+    agreement: pairs.map(([a, b]) => agreement(a, b, detections.get(a)!, detections.get(b)!, DEFAULT_RULE)),
+    recall: others.map((k) => recall(k, fp32, detections.get(k)!, DEFAULT_RULE)),
+  };
+}
+
+function ratios(rows: readonly RuntimeRow[]): DetectorsReport['ratios'] {
+  const ms = (id: string) => rows.find((r) => r.id === id)?.result?.medianMs;
+  const int8VsFp32: Record<string, number> = {};
+  for (const t of [1, 2]) {
+    const a = ms(`ort-fp32/${t}`);
+    const b = ms(`ort-int8/${t}`);
+    if (a && b) int8VsFp32[`${t}`] = a / b;
+  }
+  const wasm = ms('tfjs-wasm/1');
+  const int8 = ms('ort-int8/1');
+  return { int8VsFp32, int8VsTfjsWasm: wasm && int8 ? wasm / int8 : null };
+}
+
+function parse(argv: readonly string[]): { inputs: number; json: boolean } {
+  const { values } = parseArgs({ args: [...argv], options: { inputs: { type: 'string', default: '80' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } }, strict: true });
+  if (values.help) {
+    process.stderr.write('usage: node dist/bench/detectors.js [--inputs N (default 80, at most 80)] [--json]\n');
+    process.exit(0);
+  }
+  const inputs = Number(values.inputs);
+  if (!Number.isInteger(inputs) || inputs < 4 || inputs > 80) throw new RangeError(`--inputs must be an integer from 4 to 80, got "${values.inputs}"`);
+  return { inputs, json: values.json };
+}
+
+async function main(): Promise<void> {
+  const root = findRoot(import.meta.url);
+  const opts = parse(process.argv.slice(2));
+  const tmp = await mkdtemp(join(tmpdir(), 'edge-agent-bench-detectors-'));
+  try {
+    const report = await measure(root, opts.inputs, tmp);
+    process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : renderDetectors(report));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:detector: error: ${(e as Error).message}\n`);
+  process.exit(1);
+});
