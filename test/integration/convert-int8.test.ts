@@ -19,12 +19,12 @@ import { openSession } from '../../src/convert/ort-session.js';
 const FP32 = join(process.cwd(), 'models/centernet-coco-onnx');
 const INT8 = join(process.cwd(), 'models/centernet-coco-int8');
 
-/** What the issue asks for: person detections agree with fp32 on >= 95 % of frames. */
-const TARGET_PERSON_FRAMES = 95;
 /**
  * Regression floors a little under what the committed model measured on this
  * set (persons matched 85.7 %, inputs one-to-one 37.5 %, inputs agreeing up
- * to threshold effects 83.8 %).
+ * to threshold effects 83.8 %). The issue's goal, persons agreeing on >= 95 %
+ * of inputs, is not reached: `npm run bench:detector` prints the gap, and the
+ * int8 model is not the default until it is.
  */
 const FLOOR_PERSON_DETECTIONS = 80;
 const FLOOR_PERSON_FRAMES = 30;
@@ -76,9 +76,5 @@ describe('int8 ONNX model', () => {
 
   it(`differs on persons mostly by threshold effects (>= ${FLOOR_PERSON_FRAMES_UP_TO_THRESHOLD} % of inputs agree up to boxes just under 0.3)`, () => {
     assert.ok(report.personInputsUpToThresholdPercent >= FLOOR_PERSON_FRAMES_UP_TO_THRESHOLD, `${report.personInputsUpToThresholdPercent} %`);
-  });
-
-  it(`agrees with fp32 on person detections on >= ${TARGET_PERSON_FRAMES} % of inputs`, { todo: 'not reached by post-training int8 of this model yet; see the report' }, () => {
-    assert.ok(report.personInputsPercent >= TARGET_PERSON_FRAMES, `person inputs ${report.personInputsPercent} %`);
   });
 });
