@@ -22,7 +22,8 @@ function speedTable(r: DetectorsReport): string[] {
 function ratioLines(r: DetectorsReport): string[] {
   const verdict = (v: number, target: number) => `${v.toFixed(2)}x (target ${target}x: ${v >= target ? 'met' : `missed by ${(target - v).toFixed(2)}x`})`;
   const lines = ['2. ratios (median ms)'];
-  for (const [t, v] of Object.entries(r.ratios.int8VsFp32)) lines.push(`  int8 vs ORT fp32, ${t} thread(s): ${verdict(v, r.targets.int8VsFp32)}`);
+  for (const [t, v] of Object.entries(r.ratios.int8VsFp32)) lines.push(`  int8 vs ORT fp32, ${t} thread(s), rows above: ${verdict(v, r.targets.int8VsFp32)}`);
+  for (const x of r.interleaved) lines.push(`  int8 vs ORT fp32, ${x.threads} thread(s), interleaved in one process (${f1(x.fp32Ms)} vs ${f1(x.int8Ms)} ms): ${verdict(x.ratio, r.targets.int8VsFp32)}`);
   if (r.ratios.int8VsTfjsWasm !== null) lines.push(`  int8 vs TFJS wasm, 1 thread: ${verdict(r.ratios.int8VsTfjsWasm, r.targets.int8VsTfjsWasm)}`);
   return lines;
 }

@@ -104,5 +104,7 @@ export interface DetectorsReport {
   readonly agreement: readonly PairAgreement[];
   readonly recall: readonly Recall[];
   readonly ratios: { readonly int8VsFp32: Record<string, number>; readonly int8VsTfjsWasm: number | null };
+  /** fp32 and int8 timed call by call in turn in one process: the steadier int8 vs fp32 ratio. */
+  readonly interleaved: readonly { readonly threads: number; readonly fp32Ms: number; readonly int8Ms: number; readonly ratio: number }[];
   readonly targets: typeof TARGETS;
 }

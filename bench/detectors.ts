@@ -15,7 +15,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { DEFAULT_RULE } from '../src/convert/agreement.js';
-import { buildInputs } from '../src/convert/frames.js';
+import { timeOnnxModels } from '../src/convert/bench.js';
+import { buildInputs, type ModelInput } from '../src/convert/frames.js';
 import { EVAL_SET, FOOTAGE } from '../src/convert/frame-sets.js';
 import { loadManifest } from '../src/detector/manifest.js';
 import { agreement, recall, TARGETS, type ChildResult, type ChildSpec, type DetectorsReport, type RuntimeKind, type RuntimeRow } from './detectors-result.js';
@@ -81,7 +82,31 @@ async function measure(root: string, count: number, tmp: string): Promise<Detect
       rows.push({ ...base, result: null, missing: `not available: ${reason}` });
     }
   }
-  return { size, inputs: inputs.length, source: FOOTAGE, loadAverage: loadavg()[0]!, rows, ...accuracy(detections), ratios: ratios(rows), targets: TARGETS };
+  say(`ort fp32 and int8 interleaved call by call in one process, 1 and 2 threads: ${INTERLEAVED_RUNS} inferences each`);
+  const interleaved = await interleavedRatios(root, inputs);
+  return { size, inputs: inputs.length, source: FOOTAGE, loadAverage: loadavg()[0]!, rows, ...accuracy(detections), ratios: ratios(rows), interleaved, targets: TARGETS };
+}
+
+/** Inferences per model and thread count in the interleaved run. */
+const INTERLEAVED_RUNS = 60;
+
+/**
+ * The per-process rows run one after another, so a change of machine speed
+ * between them (a shared VM) lands on one side of a ratio. Interleaving fp32
+ * and int8 call by call in one process makes any such change hit both alike.
+ */
+async function interleavedRatios(root: string, inputs: readonly ModelInput[]): Promise<DetectorsReport['interleaved']> {
+  const graph = (dir: string) => {
+    const m = loadManifest(join(root, dir));
+    return join(m.dir, m.manifest.graph);
+  };
+  const models = [{ label: 'fp32', model: graph(MODELS.fp32) }, { label: 'int8', model: graph(MODELS.int8) }];
+  const out: { threads: number; fp32Ms: number; int8Ms: number; ratio: number }[] = [];
+  for (const threads of [1, 2]) {
+    const [fp32, int8] = await timeOnnxModels(models, inputs, threads, INTERLEAVED_RUNS);
+    out.push({ threads, fp32Ms: fp32!.medianMs, int8Ms: int8!.medianMs, ratio: fp32!.medianMs / int8!.medianMs });
+  }
+  return out;
 }
 
 function accuracy(detections: Map<string, readonly (readonly number[])[]>): Pick<DetectorsReport, 'agreement' | 'recall'> {
