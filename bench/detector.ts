@@ -9,7 +9,12 @@ import type { Box, Frame } from '../src/core/types.js';
 import { WorkerDetector } from '../src/detector/worker-detector.js';
 import { memory, spread, type MemorySample, type Spread } from './stats.js';
 
-export type Runtime = 'tfjs-wasm' | 'tfjs-node';
+export type Runtime = 'onnxruntime' | 'tfjs-wasm' | 'tfjs-node';
+
+/** The worker picks onnxruntime for ONNX model folders; the tfjs rows name their backend. */
+function workerRuntime(runtime: Runtime): 'auto' | 'tfjs-wasm' | 'tfjs-node' {
+  return runtime === 'onnxruntime' ? 'auto' : runtime;
+}
 
 /** Untimed calls before timing: the first call at a new frame size builds its tensors and kernels. */
 const WARMUP_CALLS = 2;
@@ -55,13 +60,17 @@ export async function benchDetector(runtime: Runtime, modelDir: string, frames: 
   const t0 = performance.now();
   let started: Awaited<ReturnType<typeof WorkerDetector.start>>;
   try {
-    started = await WorkerDetector.start({ modelDir, runtime, minScore: 0.3 });
+    started = await WorkerDetector.start({ modelDir, runtime: workerRuntime(runtime), minScore: 0.3 });
   } catch (e) {
-    // tfjs-wasm ships with the agent: its failure is the bench's failure, not a missing option.
-    if (runtime === 'tfjs-wasm') throw e;
+    // onnxruntime and tfjs-wasm ship with the agent: their failure is the bench's failure, not a missing option.
+    if (runtime !== 'tfjs-node') throw e;
     return { runtime, available: false, reason: (e as Error).message };
   }
   const { detector } = started;
+  if (detector.info.runtime !== runtime) {
+    await detector.close();
+    throw new Error(`${modelDir} ran on ${detector.info.runtime}, not ${runtime}: the row would be mislabelled`);
+  }
   const startS = (performance.now() - t0) / 1000;
   const workerStartRssMiB = memory().rssMiB - before;
   try {

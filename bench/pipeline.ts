@@ -15,12 +15,15 @@ import { isAgentError } from '../src/core/errors.js';
 import { benchPipeline, type PipelineRun } from './analyze-run.js';
 import { prepareClip, type BenchClip } from './clip.js';
 import { decodeFfmpegOnly, decodeFrameSource } from './decode.js';
-import { benchDetector, tfjsNodeProblem, type DetectorResult } from './detector.js';
+import { benchDetector, tfjsNodeProblem, type DetectorResult, type Runtime } from './detector.js';
 import { othersCpuPct, sampleCpu } from './contention.js';
 import { findRoot, parseOptions, USAGE, type BenchOptions } from './options.js';
 import { computeRatios, type BenchResult, type PhaseMemory } from './result.js';
 import { renderText } from './report.js';
 import { memory } from './stats.js';
+
+/** The TensorFlow.js model folder (the default model is its ONNX conversion). */
+const TFJS_MODEL = 'models/centernet-coco';
 
 /** Second pipeline row: 1280x720 is where gating's crops differ most from one whole-frame pass. */
 const WIDE_CLIP = '.cache/clips/person-crossing.mp4';
@@ -61,15 +64,18 @@ async function runAll(opts: BenchOptions, tmp: string): Promise<BenchResult> {
   const { result: frameSource, kept } = await decodeFrameSource(clip, opts.inferences);
   mark('decode frame source');
 
-  const modelDir = resolve(opts.root, config.detector.model);
   const detector: DetectorResult[] = [];
-  say(`detector tfjs-wasm: ${opts.inferences} calls`);
-  detector.push(await benchDetector('tfjs-wasm', modelDir, kept, opts.inferences));
-  mark('detector tfjs-wasm');
+  // The default model (ONNX on onnxruntime) and the same network on TensorFlow.js.
+  const rows: readonly [Runtime, string][] = [['onnxruntime', config.detector.model], ['tfjs-wasm', TFJS_MODEL]];
+  for (const [runtime, model] of rows) {
+    say(`detector ${runtime} (${model}): ${opts.inferences} calls`);
+    detector.push(await benchDetector(runtime, resolve(opts.root, model), kept, opts.inferences));
+    mark(`detector ${runtime}`);
+  }
   const problem = tfjsNodeProblem(opts.root);
   if (problem === null) {
     say(`detector tfjs-node: ${opts.inferences} calls`);
-    detector.push(await benchDetector('tfjs-node', modelDir, kept, opts.inferences));
+    detector.push(await benchDetector('tfjs-node', resolve(opts.root, TFJS_MODEL), kept, opts.inferences));
     mark('detector tfjs-node');
   } else {
     say(`detector tfjs-node: not available (${problem})`);

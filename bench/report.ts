@@ -49,7 +49,7 @@ function detectorSection(results: readonly DetectorResult[], calls: number): str
       : [],
   );
   const missing = results.flatMap((d) => (d.available ? [] : [`${d.runtime}: not available: ${d.reason}`]));
-  const notes = 'rtt = detect() round trip on the main thread; busy = the worker\'s own time (detector.stats()); overhead = rtt - busy (frame copy, messages);\nworker RSS = process RSS after WorkerDetector.start() minus before (worker isolate, tfjs, wasm heap, model)';
+  const notes = 'rtt = detect() round trip on the main thread; busy = the worker\'s own time (detector.stats()); overhead = rtt - busy (frame copy, messages);\nworker RSS = process RSS after WorkerDetector.start() minus before (worker isolate, the runtime and its heap, the model)';
   return [title, rows.length > 0 ? formatTable(header, rows) : '(no runtime ran)', ...missing, notes].join('\n');
 }
 

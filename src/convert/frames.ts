@@ -7,6 +7,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { mulberry32 } from '../core/random.js';
 
 const run = promisify(execFile);
 
@@ -83,18 +84,6 @@ export function randomCrops(width: number, height: number, count: number, minSid
   });
 }
 
-/** mulberry32: a tiny seeded PRNG, good enough to place crops. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function resizeRegion(image: RgbImage, region: { left: number; top: number; width: number; height: number }, size: number): Promise<Uint8Array> {
   const raw = { width: image.width, height: image.height, channels: 3 as const };
   const out = await sharp(image.rgb, { raw }).extract(region).resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
@@ -104,7 +93,7 @@ async function resizeRegion(image: RgbImage, region: { left: number; top: number
 /** The whole frame (squashed) and `cropsPerFrame` random square crops of each listed frame, at size x size. */
 export async function buildInputs(spec: FrameSetSpec, size: number): Promise<ModelInput[]> {
   const images = await decodeFrames(spec.video, spec.frames);
-  const random = seededRandom(spec.seed);
+  const random = mulberry32(spec.seed);
   const inputs: ModelInput[] = [];
   for (const [i, image] of images.entries()) {
     const n = spec.frames[i]!;

@@ -20,17 +20,7 @@ export interface RgbaImage {
 
 export type Rand = () => number;
 
-/** mulberry32: tiny seeded PRNG, uniform in [0, 1). Same seed, same clip. */
-export function mulberry32(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../src/core/random.js';
 
 export function clamped(buf: Buffer): Uint8ClampedArray {
   return new Uint8ClampedArray(buf.buffer, buf.byteOffset, buf.length);

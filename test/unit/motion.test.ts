@@ -5,23 +5,15 @@ import { DEFAULT_MOTION_OPTIONS, MotionDetector, type MotionOptions } from '../.
 import { mergeTouching, type SmallBox } from '../../src/motion/components.js';
 import { LumaDownscaler } from '../../src/motion/downscale.js';
 import { makeGrid } from '../../src/motion/grid.js';
+import { mulberry32 } from '../../src/core/random.js';
 
 const W = 640;
 const H = 360;
 /** Full-frame pixels per small pixel at the default height of 120. */
 const BIN = H / DEFAULT_MOTION_OPTIONS.height;
 
-/** Deterministic PRNG (mulberry32), so a failing frame can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG, so a failing frame can be replayed. */
+const prng = mulberry32;
 
 interface Block {
   x: number;
