@@ -39,13 +39,11 @@ function decodeSection(r: BenchResult, ratios: Ratios): string {
 }
 
 function detectorSection(results: readonly DetectorResult[], calls: number): string {
-  const model = results.find((d) => d.available === true);
-  const of = model?.available ? `, model ${model.model}` : '';
-  const title = `2. detector${of}: detect(frame, [[0,0,512,512]]) on real frames, ${calls} timed calls per runtime after 2 untimed`;
-  const header = ['runtime', 'start s', 'rtt median ms', 'rtt p90 ms', 'busy median ms', 'busy p90 ms', 'overhead ms', 'calls/s', 'worker RSS MiB'];
+  const title = `2. detector: detect(frame, [[0,0,512,512]]) on real frames, ${calls} timed calls per runtime after 2 untimed`;
+  const header = ['runtime', 'model', 'start s', 'rtt median ms', 'rtt p90 ms', 'busy median ms', 'busy p90 ms', 'overhead ms', 'calls/s', 'worker RSS MiB'];
   const rows = results.flatMap((d) =>
     d.available
-      ? [[d.runtime, f(d.startS, 2), f(d.roundTripMs.median), f(d.roundTripMs.p90), f(d.busyMs.median), f(d.busyMs.p90), f(d.roundTripMs.median - d.busyMs.median), f(1000 / d.roundTripMs.median, 2), `+${f(d.workerStartRssMiB, 0)}`]]
+      ? [[d.runtime, d.model, f(d.startS, 2), f(d.roundTripMs.median), f(d.roundTripMs.p90), f(d.busyMs.median), f(d.busyMs.p90), f(d.roundTripMs.median - d.busyMs.median), f(1000 / d.roundTripMs.median, 2), `+${f(d.workerStartRssMiB, 0)}`]]
       : [],
   );
   const missing = results.flatMap((d) => (d.available ? [] : [`${d.runtime}: not available: ${d.reason}`]));
