@@ -37,6 +37,9 @@ interface Plan {
 }
 
 const MODELS = { tfjs: 'models/centernet-coco', fp32: 'models/centernet-coco-onnx', int8: 'models/centernet-coco-int8' } as const;
+/** Row labels that the accuracy section refers to: fp32 is the reference of every comparison. */
+const FP32 = 'ort fp32';
+const INT8 = 'ort int8';
 const WASM_THREADS = 'tfjs-backend-wasm runs single-threaded in Node (WASM_HAS_MULTITHREAD_SUPPORT is false)';
 
 function plans(): Plan[] {
@@ -44,8 +47,8 @@ function plans(): Plan[] {
   for (const threads of [1, 2]) {
     out.push({ id: `tfjs-wasm/${threads}`, label: 'tfjs wasm', runtime: 'tfjs-wasm', model: MODELS.tfjs, threads, ...(threads > 1 ? { skip: WASM_THREADS } : {}) });
     out.push({ id: `tfjs-node/${threads}`, label: 'tfjs-node', runtime: 'tfjs-node', model: MODELS.tfjs, threads, ...(threads > 1 ? { skip: 'measured once (tfjs-node sizes its own pool)' } : {}) });
-    out.push({ id: `ort-fp32/${threads}`, label: 'ort fp32', runtime: 'ort', model: MODELS.fp32, threads });
-    out.push({ id: `ort-int8/${threads}`, label: 'ort int8', runtime: 'ort', model: MODELS.int8, threads });
+    out.push({ id: `ort-fp32/${threads}`, label: FP32, runtime: 'ort', model: MODELS.fp32, threads });
+    out.push({ id: `ort-int8/${threads}`, label: INT8, runtime: 'ort', model: MODELS.int8, threads });
   }
   return out;
 }
@@ -110,11 +113,11 @@ async function interleavedRatios(root: string, inputs: readonly ModelInput[]): P
 }
 
 function accuracy(detections: Map<string, readonly (readonly number[])[]>): Pick<DetectorsReport, 'agreement' | 'recall'> {
-  const fp32 = detections.get('ort fp32');
+  const fp32 = detections.get(FP32);
   if (!fp32) throw new Error('no ORT fp32 detections: the reference of every accuracy column');
-  const others = [...detections.keys()].filter((k) => k !== 'ort fp32');
-  const pairs: [string, string][] = [...others.map((k): [string, string] => [k, 'ort fp32'])];
-  if (detections.has('ort int8')) for (const k of others.filter((o) => o.startsWith('tfjs'))) pairs.push(['ort int8', k]);
+  const others = [...detections.keys()].filter((k) => k !== FP32);
+  const pairs = others.map((k): [string, string] => [k, FP32]);
+  if (detections.has(INT8)) for (const k of others.filter((o) => o.startsWith('tfjs'))) pairs.push([INT8, k]);
   return {
     agreement: pairs.map(([a, b]) => agreement(a, b, detections.get(a)!, detections.get(b)!, DEFAULT_RULE)),
     recall: others.map((k) => recall(k, fp32, detections.get(k)!, DEFAULT_RULE)),
