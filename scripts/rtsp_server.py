@@ -4,13 +4,19 @@
 Usage:
   [RTSP_USER=U RTSP_PASSWORD=P] /usr/bin/python3 rtsp_server.py --port PORT --mount NAME=FILE.mp4 [--mount ...]
 
-Each mount is rtsp://127.0.0.1:PORT/NAME, served by
-  ( filesrc location=FILE ! qtdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 )
-in a pipeline of its own per client (not shared), which loops like a camera
-that never ends: a segment seek to 0 each time the file's segment is done
-(non-flushing, so running time and RTP timestamps keep increasing; a flushing
-seek on EOS would send timestamps back to 0 and the client's fps filter would
-drop the next whole clip length of frames).
+Each mount is rtsp://127.0.0.1:PORT/NAME. The file's H.264 access units are
+read once at start (qtdemux ! h264parse), and every client gets a pipeline of
+its own (not shared):
+  ( appsrc is-live=true ! rtph264pay name=pay0 pt=96 config-interval=-1 )
+fed with those units in order forever, each pass shifted by the clip's length,
+so timestamps keep increasing like a camera that never ends.
+
+Why not loop the file inside the pipeline: seeking a filesrc ! qtdemux
+pipeline from the media's bus handler (segment seeks) deadlocked
+gst-rtsp-server 1.22 under CPU load (a streaming thread in the stream's caps
+notify, the client thread in gst_rtsp_stream_remove_transport), and once its
+one client thread hangs no new client gets an answer. Feeding an appsrc needs
+no seek at all.
 
 With RTSP_USER and RTSP_PASSWORD set (environment, so the password is not in
 the process list), every mount requires RTSP basic auth.
@@ -20,6 +26,7 @@ so a crashed test never leaves a server behind.
 Needs Debian's python3-gi and gir1.2-gst-rtsp-server-1.0 (run with /usr/bin/python3).
 """
 import argparse
+import collections
 import os
 import signal
 import sys
@@ -30,7 +37,7 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
-# Before any subclass is defined: the GstMessage type of the handle-message vfunc is registered here.
+# Before any pipeline is built.
 Gst.init(None)
 
 ROLE = "user"
@@ -41,39 +48,84 @@ def log(msg):
     sys.stderr.flush()
 
 
-class LoopingMedia(GstRtspServer.RTSPMedia):
-    """A media whose pipeline plays its file in segment mode and restarts it when done."""
+Unit = collections.namedtuple("Unit", "data pts dts duration delta")
 
-    def do_handle_message(self, message):
-        if message.type == Gst.MessageType.ASYNC_DONE and not getattr(self, "_looping", False):
-            # First preroll (and after the client's PLAY seek, which is flushing and not in
-            # segment mode): (re)arm segment mode at the current position.
-            self._looping = self._segment_seek(Gst.SeekFlags.FLUSH | Gst.SeekFlags.SEGMENT)
-        elif message.type == Gst.MessageType.SEGMENT_DONE:
-            self._segment_seek(Gst.SeekFlags.SEGMENT)
-            return True
-        return GstRtspServer.RTSPMedia.do_handle_message(self, message)
 
-    def _segment_seek(self, flags):
-        pipeline = self.get_element().get_parent()
-        if pipeline is None:
-            return False
-        ok = pipeline.seek(1.0, Gst.Format.TIME, flags, Gst.SeekType.SET, 0, Gst.SeekType.NONE, -1)
-        if not ok:
-            log("segment seek failed")
-        return ok
+class Clip:
+    """A file's H.264 access units with their timestamps, read once, then replayed forever."""
+
+    def __init__(self, path):
+        pipeline = Gst.parse_launch(
+            'filesrc location="%s" ! qtdemux ! h264parse ! video/x-h264,stream-format=avc,alignment=au '
+            "! appsink name=out sync=false" % path.replace("\\", "\\\\").replace('"', '\\"')
+        )
+        sink = pipeline.get_by_name("out")
+        pipeline.set_state(Gst.State.PLAYING)
+        self.units = []
+        self.caps = None
+        while True:
+            sample = sink.emit("pull-sample")
+            if sample is None:
+                break
+            self.caps = self.caps or sample.get_caps()
+            b = sample.get_buffer()
+            # Copied out: a Gst.Buffer from python is shared, not copied, so it is never pushed itself.
+            self.units.append(Unit(b.extract_dup(0, b.get_size()), b.pts, b.dts, b.duration,
+                                   b.has_flags(Gst.BufferFlags.DELTA_UNIT)))
+        ok = not any(m.type == Gst.MessageType.ERROR for m in iter(lambda: pipeline.get_bus().pop(), None))
+        pipeline.set_state(Gst.State.NULL)
+        if not ok or not self.units or self.caps is None:
+            raise SystemExit("rtsp_server: no H.264 video in %s" % path)
+        first = self.units[0].pts
+        last = self.units[-1]
+        frame = last.duration if last.duration != Gst.CLOCK_TIME_NONE else Gst.SECOND // 10
+        # One loop's length: the last frame's end (in presentation order) from the first's start.
+        self.period = max(u.pts for u in self.units) - first + frame
+
+
+class Feeder:
+    """Feeds one client's appsrc: the clip's units in order, each loop shifted by one period."""
+
+    def __init__(self, clip, appsrc):
+        self.clip = clip
+        self.appsrc = appsrc
+        self.index = 0
+        self.offset = 0
+
+    def on_need_data(self, appsrc, _length):
+        unit = self.clip.units[self.index]
+        buf = Gst.Buffer.new_wrapped(unit.data)
+        buf.pts = unit.pts + self.offset
+        if unit.dts != Gst.CLOCK_TIME_NONE:
+            buf.dts = unit.dts + self.offset
+        buf.duration = unit.duration
+        if unit.delta:
+            buf.set_flags(Gst.BufferFlags.DELTA_UNIT)
+        appsrc.emit("push-buffer", buf)
+        self.index += 1
+        if self.index == len(self.clip.units):
+            self.index = 0
+            self.offset += self.clip.period
 
 
 def make_factory(path, with_auth):
     if not os.path.isfile(path):
         raise SystemExit("rtsp_server: no such file: %s" % path)
+    clip = Clip(path)
     factory = GstRtspServer.RTSPMediaFactory()
-    location = path.replace("\\", "\\\\").replace('"', '\\"')
     factory.set_launch(
-        '( filesrc location="%s" ! qtdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 )' % location
+        "( appsrc name=src is-live=true format=time max-buffers=8 ! rtph264pay name=pay0 pt=96 config-interval=-1 )"
     )
     factory.set_shared(False)
-    factory.set_media_gtype(LoopingMedia)
+
+    def on_configure(_factory, media):
+        appsrc = media.get_element().get_by_name("src")
+        appsrc.set_property("caps", clip.caps)
+        feeder = Feeder(clip, appsrc)
+        appsrc.connect("need-data", feeder.on_need_data)
+        media._feeder = feeder  # lives as long as the media
+
+    factory.connect("media-configure", on_configure)
     if with_auth:
         role = Gst.Structure.new_from_string(
             "%s, media.factory.access=(boolean)true, media.factory.construct=(boolean)true" % ROLE
