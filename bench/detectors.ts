@@ -3,7 +3,10 @@
  * side by side in one run: TFJS (wasm; tfjs-node where it loads), ORT fp32
  * and ORT int8 on 1 and 2 threads: ms per inference (median, p90), start
  * time, peak RSS; then accuracy: detection agreement between each pair
- * (IoU >= 0.5, same label) and person recall of each against ORT fp32.
+ * (IoU >= 0.5, same label) and person recall of each against ORT fp32,
+ * beside a noise floor: ORT fp32 against itself on the same inputs after a
+ * JPEG q95 round trip (what any camera's compression does to a frame), so the
+ * int8 figures read against what fp32 does under invisible noise.
  * Each runtime runs in its own child process, one after another (2 cores:
  * anything in parallel skews the timings), so its peak RSS is its own.
  *   node dist/bench/detectors.js [--inputs N] [--json]
@@ -14,6 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import sharp from 'sharp';
 import { DEFAULT_RULE } from '../src/convert/agreement.js';
 import { timeOnnxModels } from '../src/convert/bench.js';
 import { buildInputs, type ModelInput } from '../src/convert/frames.js';
@@ -40,6 +44,9 @@ const MODELS = { tfjs: 'models/centernet-coco', fp32: 'models/centernet-coco-onn
 /** Row labels that the accuracy section refers to: fp32 is the reference of every comparison. */
 const FP32 = 'ort fp32';
 const INT8 = 'ort int8';
+/** fp32 on the inputs after a JPEG round trip at this quality: the accuracy section's noise floor. */
+const NOISE_JPEG_QUALITY = 95;
+const FP32_NOISE = `ort fp32 jpeg${NOISE_JPEG_QUALITY}`;
 const WASM_THREADS = 'tfjs-backend-wasm runs single-threaded in Node (WASM_HAS_MULTITHREAD_SUPPORT is false)';
 
 function plans(): Plan[] {
@@ -85,9 +92,23 @@ async function measure(root: string, count: number, tmp: string): Promise<Detect
       rows.push({ ...base, result: null, missing: `not available: ${reason}` });
     }
   }
+  say(`${FP32_NOISE}: ort fp32, 1 thread, on the inputs after a JPEG q${NOISE_JPEG_QUALITY} round trip (the noise floor)`);
+  const noisyFile = join(tmp, 'inputs-jpeg.rgb');
+  writeFileSync(noisyFile, Buffer.concat(await Promise.all(inputs.map((i) => jpegRoundTrip(i, NOISE_JPEG_QUALITY)))));
+  const noisy = await runChild(root, { runtime: 'ort', modelDir: join(root, MODELS.fp32), threads: 1, inputsFile: noisyFile, inputs: inputs.length, size, floor: DEFAULT_RULE.minScore - DEFAULT_RULE.margin });
+  detections.set(FP32_NOISE, noisy.detections);
   say(`ort fp32 and int8 interleaved call by call in one process, 1 and 2 threads: ${INTERLEAVED_RUNS} inferences each`);
   const interleaved = await interleavedRatios(root, inputs);
   return { size, inputs: inputs.length, source: FOOTAGE, loadAverage: loadavg()[0]!, rows, ...accuracy(detections), ratios: ratios(rows), interleaved, targets: TARGETS };
+}
+
+/** The input's RGB bytes after JPEG encoding at `quality` and decoding again. */
+async function jpegRoundTrip(input: ModelInput, quality: number): Promise<Buffer> {
+  const raw = { width: input.size, height: input.size, channels: 3 } as const;
+  const jpeg = await sharp(Buffer.from(input.rgb.buffer, input.rgb.byteOffset, input.rgb.byteLength), { raw }).jpeg({ quality }).toBuffer();
+  const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.width !== input.size || info.height !== input.size || info.channels !== 3) throw new Error(`JPEG round trip gave ${info.width}x${info.height}x${info.channels}`);
+  return data;
 }
 
 /** Inferences per model and thread count in the interleaved run. */
