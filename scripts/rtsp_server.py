@@ -43,11 +43,6 @@ Gst.init(None)
 ROLE = "user"
 
 
-def log(msg):
-    sys.stderr.write("rtsp_server: %s\n" % msg)
-    sys.stderr.flush()
-
-
 Unit = collections.namedtuple("Unit", "data pts dts duration delta")
 
 
@@ -86,9 +81,8 @@ class Clip:
 class Feeder:
     """Feeds one client's appsrc: the clip's units in order, each loop shifted by one period."""
 
-    def __init__(self, clip, appsrc):
+    def __init__(self, clip):
         self.clip = clip
-        self.appsrc = appsrc
         self.index = 0
         self.offset = 0
 
@@ -121,7 +115,7 @@ def make_factory(path, with_auth):
     def on_configure(_factory, media):
         appsrc = media.get_element().get_by_name("src")
         appsrc.set_property("caps", clip.caps)
-        feeder = Feeder(clip, appsrc)
+        feeder = Feeder(clip)
         appsrc.connect("need-data", feeder.on_need_data)
         media._feeder = feeder  # lives as long as the media
 
