@@ -23,7 +23,7 @@ export type ActivationType = 'uint8' | 'int8';
 
 const RANGES: Record<ActivationType, readonly [number, number]> = { uint8: [0, 255], int8: [-128, 127] };
 /** Symmetric weights skip -128 so |q| <= 127 on both sides. */
-const WMAX = 127;
+export const WMAX = 127;
 /** A tensor that is constant (min = max = 0) still needs a usable scale. */
 const MIN_SCALE = 1e-8;
 

@@ -8,7 +8,7 @@
  */
 import { floatTensor, int, int32Tensor, int8Tensor, uint8Tensor, type OnnxGraph, type OnnxNode, type Tensor } from './onnx-ir.js';
 import type { Range } from './quantize-calibrate.js';
-import { activationParams, quantizeBias, quantizeWeights, type ActivationType, type QParams } from './quantize-params.js';
+import { activationParams, quantizeBias, quantizeWeights, type ActivationType, type ChannelQuant, type QParams } from './quantize-params.js';
 import type { QuantPlan } from './quantize-plan.js';
 
 export interface QdqResult {
@@ -18,11 +18,12 @@ export interface QdqResult {
   readonly params: ReadonlyMap<string, QParams>;
 }
 
-export function applyQdq(graph: OnnxGraph, plan: QuantPlan, ranges: ReadonlyMap<string, Range>, type: ActivationType): QdqResult {
+/** `weights`: int8 weights chosen elsewhere (GPTQ), by conv name; other convs round to nearest. */
+export function applyQdq(graph: OnnxGraph, plan: QuantPlan, ranges: ReadonlyMap<string, Range>, type: ActivationType, weights: ReadonlyMap<string, ChannelQuant> = new Map()): QdqResult {
   const params = activationTable(plan, ranges, type);
   const qdqPair = (t: string, p: QParams, source?: string) => qdqNodes(graph, t, p, type, source);
   const weightNodes = new Map<OnnxNode, OnnxNode[]>();
-  for (const conv of plan.convs) weightNodes.set(conv, quantizeConvWeights(graph, conv, params.get(conv.inputs[0]!)!));
+  for (const conv of plan.convs) weightNodes.set(conv, quantizeConvWeights(graph, conv, params.get(conv.inputs[0]!)!, weights.get(conv.name)));
   const nodes: OnnxNode[] = [];
   const inputs = new Set(graph.inputs.map((i) => i.name));
   for (const t of plan.tensors) if (inputs.has(t)) nodes.push(...qdqPair(t, params.get(t)!));
@@ -78,11 +79,12 @@ function rewire(nodes: OnnxNode[], tensors: ReadonlySet<string>): void {
 }
 
 /** Replaces the Conv's float W (and B) by int8 (int32) initializers read through DequantizeLinear. */
-function quantizeConvWeights(graph: OnnxGraph, conv: OnnxNode, input: QParams): OnnxNode[] {
+function quantizeConvWeights(graph: OnnxGraph, conv: OnnxNode, input: QParams, chosen: ChannelQuant | undefined): OnnxNode[] {
   const [, wName, bName] = conv.inputs;
   const w = floatInit(graph, wName!);
   const channels = w.dims[0]!;
-  const q = quantizeWeights(w.data as Float32Array, channels);
+  const q = chosen ?? quantizeWeights(w.data as Float32Array, channels);
+  if (q.data.length !== w.data.length || q.scales.length !== channels) throw new Error(`conv ${conv.name}: chosen int8 weights do not fit ${w.dims.join('x')}`);
   const nodes = [dequantize(graph, wName!, int8Tensor(q.data, w.dims), q.scales, int8Tensor(new Int8Array(channels), [channels]))];
   if (bName) {
     const b = quantizeBias(floatInit(graph, bName).data as Float32Array, input.scale, q.scales);
