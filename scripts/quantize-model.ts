@@ -2,6 +2,7 @@
  * fp32 ONNX CenterNet -> static int8 (QDQ) model folder, then int8 vs fp32
  * agreement, ORT kernel profile and timing.
  *   node dist/scripts/quantize-model.js [--input models/centernet-coco-onnx] [--out models/centernet-coco-int8] [--frames 120]
+ *     [--no-gptq] [--no-bias-correction] [--float-stride 2]
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,9 @@ interface Flags {
   percentile: number;
   activations: ActivationType;
   threads: number;
+  gptq: boolean;
+  biasCorrection: boolean;
+  floatStride: number;
   bench: boolean;
   tfjs: string;
 }
@@ -59,6 +63,13 @@ const program = new Command('quantize-model')
   .option('--percentile <p>', 'kept share of values at each end, %', positiveNumber, 99.99)
   .addOption(new Option('--activations <type>', 'activation type: uint8 fuses every conv on x86 ORT; int8 for ARM experiments').choices(['uint8', 'int8']).default('uint8'))
   .option('--threads <n>', 'ORT threads for calibration and evaluation', (v) => Math.round(positiveNumber(v)), 2)
+  .option('--no-gptq', 'round weights to nearest instead of GPTQ')
+  .option('--no-bias-correction', 'skip the empirical bias correction')
+  .option('--float-stride <n>', 'ops reading maps at this stride or finer stay float (0: none)', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected 0 or a positive integer');
+    return n;
+  }, 2)
   .option('--no-bench', 'skip the kernel profile and the timing table')
   .option('--tfjs <dir>', 'TFJS model folder timed for comparison (empty to skip)', 'models/centernet-coco')
   .action(async (flags: Flags) => {

@@ -25,3 +25,10 @@ export function calibrationSet(inputs: number): FrameSetSpec {
 
 /** int8 vs fp32: 40 odd-numbered frames, each whole and as 1 crop (80 inputs). */
 export const EVAL_SET: FrameSetSpec = { video: FOOTAGE, frames: Array.from({ length: 40 }, (_, k) => 13 + 20 * k), cropsPerFrame: 1, minCrop: 256, seed: 3 };
+
+/**
+ * int8 vs fp32, a second look: 40 other odd-numbered frames, each whole and as
+ * 2 smaller crops (120 inputs). The quantizer's choices (GPTQ, which layers
+ * stay float) were compared on EVAL_SET; this set played no part in them.
+ */
+export const CHECK_SET: FrameSetSpec = { video: FOOTAGE, frames: Array.from({ length: 40 }, (_, k) => 3 + 20 * k), cropsPerFrame: 2, minCrop: 200, seed: 9 };

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { loadManifest } from '../../src/detector/manifest.js';
 import { compareModels, type EvalReport } from '../../src/convert/evaluate.js';
 import { buildInputs } from '../../src/convert/frames.js';
-import { EVAL_SET, FOOTAGE } from '../../src/convert/frame-sets.js';
+import { CHECK_SET, EVAL_SET, FOOTAGE } from '../../src/convert/frame-sets.js';
 import { decodeModel } from '../../src/convert/onnx-codec.js';
 import { openSession } from '../../src/convert/ort-session.js';
 
@@ -20,15 +20,22 @@ const FP32 = join(process.cwd(), 'models/centernet-coco-onnx');
 const INT8 = join(process.cwd(), 'models/centernet-coco-int8');
 
 /**
- * Regression floors a little under what the committed model measured on this
- * set (persons matched 85.7 %, inputs one-to-one 37.5 %, inputs agreeing up
- * to threshold effects 83.8 %). The issue's goal, persons agreeing on >= 95 %
- * of inputs, is not reached: `npm run bench:detector` prints the gap, and the
- * int8 model is not the default until it is.
+ * The issue's bar: the int8 model's person detections agree with fp32's on at
+ * least 95 %, read two ways, on two held-out sets: persons matched one-to-one
+ * (IoU >= 0.5, score >= 0.3) of all persons either model found, and inputs
+ * whose persons all agree up to threshold effects (a partner just under 0.3).
+ * Measured at commit: EVAL_SET 96.3 % and 98.8 %, CHECK_SET 96.2 % and 100 %.
  */
-const FLOOR_PERSON_DETECTIONS = 80;
-const FLOOR_PERSON_FRAMES = 30;
-const FLOOR_PERSON_FRAMES_UP_TO_THRESHOLD = 75;
+const MIN_PERSONS_MATCHED = 95;
+const MIN_INPUTS_UP_TO_THRESHOLD = 95;
+/**
+ * Inputs whose persons agree exactly, threshold flips included. Not reachable
+ * at 95 % by fp32 itself: against its own output after an invisible JPEG q95
+ * round trip of each input it agrees on 71.3 % of EVAL_SET (bench:detector
+ * prints that noise floor). The int8 model must stay above it (measured
+ * 80.0 % and 82.5 %).
+ */
+const MIN_INPUTS_EXACT = 72;
 
 function graphFile(dir: string): string {
   const { dir: d, manifest } = loadManifest(dir);
@@ -36,11 +43,12 @@ function graphFile(dir: string): string {
 }
 
 describe('int8 ONNX model', () => {
-  let report: EvalReport;
+  const reports: Record<string, EvalReport> = {};
 
   before(async () => {
     assert.ok(existsSync(FOOTAGE), `${FOOTAGE} missing: run bash scripts/fetch-footage.sh`);
-    report = await compareModels(graphFile(FP32), graphFile(INT8), await buildInputs(EVAL_SET, loadManifest(INT8).manifest.input.width));
+    const size = loadManifest(INT8).manifest.input.width;
+    for (const [name, set] of Object.entries({ EVAL_SET, CHECK_SET })) reports[name] = await compareModels(graphFile(FP32), graphFile(INT8), await buildInputs(set, size));
   });
 
   it('has a manifest the agent accepts, with calibration and scheme in its provenance', () => {
@@ -67,14 +75,17 @@ describe('int8 ONNX model', () => {
     }
   });
 
-  it(`keeps person detections at the measured level (>= ${FLOOR_PERSON_DETECTIONS} % matched, >= ${FLOOR_PERSON_FRAMES} % of inputs one-to-one)`, () => {
-    assert.ok(report.inputs >= 40, `${report.inputs} inputs`);
-    assert.ok(report.persons.a > 200, 'the held-out inputs should hold plenty of persons');
-    assert.ok(report.persons.percent >= FLOOR_PERSON_DETECTIONS, `persons ${report.persons.percent} %`);
-    assert.ok(report.personInputsPercent >= FLOOR_PERSON_FRAMES, `person inputs ${report.personInputsPercent} %`);
-  });
+  for (const name of ['EVAL_SET', 'CHECK_SET']) {
+    it(`${name}: person detections agree with fp32 (>= ${MIN_PERSONS_MATCHED} % matched, >= ${MIN_INPUTS_UP_TO_THRESHOLD} % of inputs up to threshold effects)`, () => {
+      const r = reports[name]!;
+      assert.ok(r.inputs >= 80, `${r.inputs} inputs`);
+      assert.ok(r.persons.a > 400, `${r.persons.a} persons: the held-out inputs should hold plenty`);
+      assert.ok(r.persons.percent >= MIN_PERSONS_MATCHED, `persons matched ${r.persons.percent.toFixed(1)} %`);
+      assert.ok(r.personInputsUpToThresholdPercent >= MIN_INPUTS_UP_TO_THRESHOLD, `inputs up to threshold ${r.personInputsUpToThresholdPercent.toFixed(1)} %`);
+    });
 
-  it(`differs on persons mostly by threshold effects (>= ${FLOOR_PERSON_FRAMES_UP_TO_THRESHOLD} % of inputs agree up to boxes just under 0.3)`, () => {
-    assert.ok(report.personInputsUpToThresholdPercent >= FLOOR_PERSON_FRAMES_UP_TO_THRESHOLD, `${report.personInputsUpToThresholdPercent} %`);
-  });
+    it(`${name}: agrees exactly on more inputs than fp32 does with itself after JPEG q95 (>= ${MIN_INPUTS_EXACT} %)`, () => {
+      assert.ok(reports[name]!.personInputsPercent >= MIN_INPUTS_EXACT, `${reports[name]!.personInputsPercent.toFixed(1)} %`);
+    });
+  }
 });

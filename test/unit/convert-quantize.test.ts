@@ -10,6 +10,8 @@ import { decodeHeadsNchw } from '../../src/convert/heads.js';
 import { clipTails, mseRange } from '../../src/convert/quantize-calibrate.js';
 import { groupFactors, MAX_FACTOR } from '../../src/convert/quantize-equalize.js';
 import { activationParams, quantizeBias, quantizeValue, quantizeWeights, roundHalfEven } from '../../src/convert/quantize-params.js';
+import { readsFineMaps } from '../../src/convert/quantize-plan.js';
+import type { OnnxGraph, OnnxNode } from '../../src/convert/onnx-ir.js';
 
 describe('quantization parameters', () => {
   it('keeps zero exact and covers the range for uint8 and int8', () => {
@@ -117,5 +119,28 @@ describe('JavaScript decode of the heads', () => {
     assert.deepEqual([...rows.slice(0, 6)], [8 - 1, 4 - 2, 8 + 3, 4 + 4, Math.fround(0.9), 1]);
     assert.deepEqual([...rows.slice(6, 12)], [0, 12, 0, 12, Math.fround(0.4), 0]);
     assert.equal(rows[16], 0);
+  });
+});
+
+describe('which ops stay float by map stride', () => {
+  const node = (name: string, input: string): OnnxNode => ({ name, op: 'Conv', domain: '', inputs: [input, `${name}/W`], outputs: [`${name}/y`], attrs: {} });
+  const graph = (imageDims: readonly number[]): OnnxGraph => ({
+    name: 'g', nodes: [], initializers: new Map(), opset: 17, metadata: {}, producer: 't', outputs: [],
+    inputs: [{ name: 'images', dtype: 'float32', dims: imageDims }],
+    valueInfo: [
+      { name: 's2', dtype: 'float32', dims: [1, 16, 256, 256] },
+      { name: 's4', dtype: 'float32', dims: [1, 24, 128, 128] },
+      { name: 'gate', dtype: 'float32', dims: [1, 24, 1, 1] },
+    ],
+  });
+
+  it('keeps the ops on the image and on stride-2 maps float, not those on stride 4 or of unknown shape', () => {
+    const fine = readsFineMaps(graph([1, 3, 512, 512]), 2);
+    assert.deepEqual(['images', 's2', 's4', 'gate', 'unknown'].map((t) => fine(node(t, t))), [true, true, false, false, false]);
+    assert.equal(readsFineMaps(graph([1, 3, 512, 512]), 4)(node('s4', 's4')), true);
+  });
+
+  it('refuses a model without a fixed input shape', () => {
+    assert.throws(() => readsFineMaps(graph([1, 3]), 2), /no fixed NCHW shape/);
   });
 });
