@@ -22,7 +22,7 @@ import { computeRatios, type BenchResult, type PhaseMemory } from './result.js';
 import { renderText } from './report.js';
 import { memory } from './stats.js';
 
-/** The TensorFlow.js model folder (the default model is its ONNX conversion). */
+/** The TensorFlow.js model folder (the default model is the int8 quantization of its ONNX conversion). */
 const TFJS_MODEL = 'models/centernet-coco';
 
 /** Second pipeline row: 1280x720 is where gating's crops differ most from one whole-frame pass. */
@@ -65,7 +65,7 @@ async function runAll(opts: BenchOptions, tmp: string): Promise<BenchResult> {
   mark('decode frame source');
 
   const detector: DetectorResult[] = [];
-  // The default model (ONNX on onnxruntime) and the same network on TensorFlow.js.
+  // The default model (int8 ONNX on onnxruntime) and the same network on TensorFlow.js.
   const rows: readonly [Runtime, string][] = [['onnxruntime', config.detector.model], ['tfjs-wasm', TFJS_MODEL]];
   for (const [runtime, model] of rows) {
     say(`detector ${runtime} (${model}): ${opts.inferences} calls`);

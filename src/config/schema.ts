@@ -74,7 +74,7 @@ export const MotionSchema = z.strictObject({
 
 export const DetectorSchema = z.strictObject({
   /** Model folder (with manifest.json), relative to the project root or absolute. */
-  model: z.string().default('models/centernet-coco-onnx'),
+  model: z.string().default('models/centernet-coco-int8'),
   /**
    * TensorFlow.js models: `auto` = tfjs-node when it loads, else tfjs with the
    * wasm backend. ONNX models always run on onnxruntime.

@@ -25,7 +25,7 @@ test('doctor reports each check, fails on an unreachable camera, and never print
     const { code, out } = await doctor(cfg);
     assert.equal(code, 1);
     assert.match(out, /^ok {3}ffmpeg: ffmpeg version/m);
-    assert.match(out, /^ok {3}model: centernet-coco-onnx .*checksums match/m);
+    assert.match(out, /^ok {3}model: centernet-coco-int8 .*checksums match/m);
     assert.match(out, /^ok {3}storage: /m);
     assert.match(out, /^FAIL camera gate: error INPUT_UNREACHABLE/m);
     assert.match(out, /^ok {3}mqtt: .*connected \(MQTT 5\)/m);

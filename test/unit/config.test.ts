@@ -79,7 +79,7 @@ describe('defaults', () => {
     assert.equal(d.confirm.minScore, 0.35);
     assert.equal(d.confirm.minHits, 3);
     assert.deepEqual(d.confirm.labels, { person: ['person'], vehicle: ['car', 'truck', 'bus', 'motorcycle'] });
-    assert.equal(d.detector.model, 'models/centernet-coco-onnx');
+    assert.equal(d.detector.model, 'models/centernet-coco-int8');
     assert.equal(d.detector.runtime, 'auto');
     assert.equal(d.regions.maxRegions, 3);
     assert.equal(d.regions.padding, 1.5);
