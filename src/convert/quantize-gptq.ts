@@ -15,6 +15,7 @@
  * Scales stay those of round-to-nearest (per output channel, max |w| / 127),
  * so the int8 tensors and their DequantizeLinear are unchanged in form.
  */
+import { mulberry32 } from '../core/random.js';
 import type { ModelInput } from './frames.js';
 import { encodeModel } from './onnx-codec.js';
 import type { OnnxGraph, OnnxNode } from './onnx-ir.js';
@@ -184,18 +185,6 @@ function clampW(v: number): number {
   return v < -WMAX ? -WMAX : v > WMAX ? WMAX : v;
 }
 
-/** A small deterministic generator (mulberry32), so a rebuild samples the same positions. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function samplePositions(total: number, count: number, next: () => number): number[] {
   if (total <= count) return Array.from({ length: total }, (_, i) => i);
   const picked = new Set<number>();
@@ -221,7 +210,8 @@ export async function gptqWeights(graph: OnnxGraph, convs: readonly OnnxNode[], 
     const d = w.dims[1]! * w.dims[2]! * w.dims[3]!;
     hessians.set(c, Array.from({ length: geo.group }, () => new Float64Array(d * d)));
   }
-  const next = rng(20221031);
+  // Seeded, so a rebuild samples the same positions and writes the same model.
+  const next = mulberry32(20221031);
   const session = await openSession(encodeModel(probe), { threads, optimization: 'basic' });
   try {
     for (const [k, input] of inputs.entries()) {
