@@ -144,9 +144,9 @@ function scalar(graph: OnnxGraph, name: string | undefined): number | undefined 
 /**
  * Ops whose first input is a map at `stride` or finer (height >= image height
  * / stride), to keep float. At stride 2 this network's maps are 16 to 64
- * channels wide: int8 saves little there (ORT ran those layers no faster in
- * int8: 38-39 ms for the whole model with them float against 44 ms with them
- * int8), and their 8-bit activations cost the most agreement (measured with
+ * channels wide: int8 saves little there (one timing sweep, 1 thread: the
+ * whole model 38-39 ms with them float, 44 ms with them int8; single runs on
+ * this VM swing by 10 %), and their 8-bit activations cost the most agreement (measured with
  * GPTQ weights, 80 held-out inputs: person inputs agreeing up to threshold
  * 88.8 % with them int8, 98.8-100 % with them float).
  */
