@@ -14,6 +14,7 @@ import { formatTimings, timeOnnxModels, timeTfjs, type Timing } from '../src/con
 import { formatProfile, profileModel } from '../src/convert/profile.js';
 import type { CalibrationMethod } from '../src/convert/quantize-calibrate.js';
 import { INT8_FILE, quantizeModelFolder, type QuantizeModelResult } from '../src/convert/quantize-model.js';
+import { FLOAT_STRIDE } from '../src/convert/quantize.js';
 import type { ActivationType } from '../src/convert/quantize-params.js';
 
 interface Flags {
@@ -69,7 +70,7 @@ const program = new Command('quantize-model')
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected 0 or a positive integer');
     return n;
-  }, 2)
+  }, FLOAT_STRIDE)
   .option('--no-bench', 'skip the kernel profile and the timing table')
   .option('--tfjs <dir>', 'TFJS model folder timed for comparison (empty to skip)', 'models/centernet-coco')
   .action(async (flags: Flags) => {

@@ -48,6 +48,12 @@ export function convGeometry(conv: OnnxNode, weightDims: readonly number[]): Con
   return { group: g?.type === 'int' ? g.value : 1, kernel: [kh, kw], strides: [s[0]!, s[1]!], pads: [p[0]!, p[1]!, p[2]!, p[3]!], dilations: [d[0]!, d[1]!] };
 }
 
+/** Output height and width of a conv over an h x w map (ONNX pads: top, left, bottom, right). */
+export function outputSize(geo: ConvGeometry, h: number, w: number): [number, number] {
+  const along = (size: number, pad: number, kernel: number, stride: number, dilation: number) => Math.floor((size + pad - dilation * (kernel - 1) - 1) / stride) + 1;
+  return [along(h, geo.pads[0] + geo.pads[2], geo.kernel[0], geo.strides[0], geo.dilations[0]), along(w, geo.pads[1] + geo.pads[3], geo.kernel[1], geo.strides[1], geo.dilations[1])];
+}
+
 /**
  * Accumulates H += x x^T for each group of a conv, x being the input patch
  * (Cin/group x kh x kw, zero outside the map) under each sampled output position.
@@ -60,7 +66,7 @@ export function accumulateHessians(hessians: Float64Array[], input: Float32Array
   const [sh, sw] = geo.strides;
   const [dh, dw] = geo.dilations;
   const [pt, pl] = [geo.pads[0], geo.pads[1]];
-  const outW = Math.floor((w + geo.pads[1] + geo.pads[3] - dw * (kw - 1) - 1) / sw) + 1;
+  const [, outW] = outputSize(geo, h, w);
   const d = cg * kh * kw;
   const x = new Float64Array(d);
   for (let g = 0; g < geo.group; g++) {
@@ -219,9 +225,7 @@ export async function gptqWeights(graph: OnnxGraph, convs: readonly OnnxNode[], 
       for (const c of convs) {
         const t = result[c.inputs[0]!]!;
         const geo = geos.get(c)!;
-        const [, , h, w] = t.dims as [number, number, number, number];
-        const outH = Math.floor((h + geo.pads[0] + geo.pads[2] - geo.dilations[0] * (geo.kernel[0] - 1) - 1) / geo.strides[0]) + 1;
-        const outW = Math.floor((w + geo.pads[1] + geo.pads[3] - geo.dilations[1] * (geo.kernel[1] - 1) - 1) / geo.strides[1]) + 1;
+        const [outH, outW] = outputSize(geo, t.dims[2]!, t.dims[3]!);
         accumulateHessians(hessians.get(c)!, t.data as Float32Array, t.dims, geo, samplePositions(outH * outW, POSITIONS_PER_INPUT, next));
       }
       if ((k + 1) % 8 === 0 || k + 1 === inputs.length) progress(`weight rounding (GPTQ): input statistics ${k + 1}/${inputs.length}`);

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { accumulateHessians, cholesky, choleskyInverse, convGeometry, gptqRows, symmetrize, upperCholeskyOfInverse, type ConvGeometry } from '../../src/convert/quantize-gptq.js';
+import { accumulateHessians, cholesky, choleskyInverse, convGeometry, gptqRows, outputSize, symmetrize, upperCholeskyOfInverse, type ConvGeometry } from '../../src/convert/quantize-gptq.js';
 import { quantizeWeights } from '../../src/convert/quantize-params.js';
 import { int, ints, type OnnxNode } from '../../src/convert/onnx-ir.js';
 
@@ -117,6 +117,11 @@ describe('GPTQ input statistics', () => {
     const g = convGeometry(conv({ group: int(4), pads: ints([1, 1, 1, 1]), strides: ints([2, 2]) }), [4, 1, 3, 3]);
     assert.deepEqual(g, { group: 4, kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1] });
     assert.throws(() => convGeometry(conv({ auto_pad: { type: 'string', value: 'SAME_UPPER' } }), [1, 1, 3, 3]), /auto_pad/);
+  });
+
+  it('sizes the output as ONNX Conv does', () => {
+    assert.deepEqual(outputSize(convGeometry(conv({ pads: ints([1, 1, 1, 1]), strides: ints([2, 2]) }), [8, 8, 3, 3]), 256, 255), [128, 128]);
+    assert.deepEqual(outputSize(convGeometry(conv({ pads: ints([0, 2, 0, 2]), dilations: ints([1, 2]) }), [8, 8, 3, 3]), 10, 10), [8, 10]);
   });
 
   it('builds H from zero-padded patches, per group', () => {
